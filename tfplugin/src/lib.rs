@@ -6,3 +6,4 @@ pub mod proto {
         tonic::include_proto!("plugin");
     }
 }
+pub mod value;
