@@ -35,7 +35,12 @@ pub fn to_json_value(value: &Value, ty: &Type) -> Result<Json, DecodeError> {
     encode(value, ty, &AttributePath::root())
 }
 
-fn decode(json: &Json, ty: &Type, path: &AttributePath, depth: usize) -> Result<Value, DecodeError> {
+fn decode(
+    json: &Json,
+    ty: &Type,
+    path: &AttributePath,
+    depth: usize,
+) -> Result<Value, DecodeError> {
     if depth > MAX_DEPTH {
         return Err(DecodeError::new(path, "value nested too deeply"));
     }
@@ -44,7 +49,10 @@ fn decode(json: &Json, ty: &Type, path: &AttributePath, depth: usize) -> Result<
         return Ok(Value::Null);
     }
     match ty {
-        Type::Bool => json.as_bool().map(Value::Bool).ok_or_else(|| expected("a bool")),
+        Type::Bool => json
+            .as_bool()
+            .map(Value::Bool)
+            .ok_or_else(|| expected("a bool")),
         Type::Number => match json {
             Json::Number(n) => n
                 .to_string()
@@ -52,7 +60,10 @@ fn decode(json: &Json, ty: &Type, path: &AttributePath, depth: usize) -> Result<
                 .map(Value::Number)
                 .map_err(|e| DecodeError::new(path, e)),
             // Terraform accepts numbers written as strings in state.
-            Json::String(s) => s.parse::<Number>().map(Value::Number).map_err(|e| DecodeError::new(path, e)),
+            Json::String(s) => s
+                .parse::<Number>()
+                .map(Value::Number)
+                .map_err(|e| DecodeError::new(path, e)),
             _ => Err(expected("a number")),
         },
         Type::String => match json {
@@ -68,7 +79,11 @@ fn decode(json: &Json, ty: &Type, path: &AttributePath, depth: usize) -> Result<
                 .enumerate()
                 .map(|(i, j)| decode(j, et, &path.push_index(i), depth + 1))
                 .collect::<Result<_, _>>()?;
-            Ok(if matches!(ty, Type::Set(_)) { Value::Set(items) } else { Value::List(items) })
+            Ok(if matches!(ty, Type::Set(_)) {
+                Value::Set(items)
+            } else {
+                Value::List(items)
+            })
         }
         Type::Tuple(ets) => {
             let items = json.as_array().ok_or_else(|| expected("an array"))?;
@@ -104,13 +119,18 @@ fn decode(json: &Json, ty: &Type, path: &AttributePath, depth: usize) -> Result<
             Ok(Value::Object(out))
         }
         Type::Dynamic => {
-            let obj = json.as_object().ok_or_else(|| expected("a {\"value\", \"type\"} object"))?;
+            let obj = json
+                .as_object()
+                .ok_or_else(|| expected("a {\"value\", \"type\"} object"))?;
             let (Some(tj), Some(vj)) = (obj.get("type"), obj.get("value")) else {
                 return Err(expected("a {\"value\", \"type\"} object"));
             };
             let inner = Type::from_json(tj).map_err(|e| DecodeError::new(path, e.0))?;
             if inner == Type::Dynamic {
-                return Err(DecodeError::new(path, "a dynamic value cannot declare type dynamic"));
+                return Err(DecodeError::new(
+                    path,
+                    "a dynamic value cannot declare type dynamic",
+                ));
             }
             decode(vj, &inner, path, depth + 1)
         }
@@ -120,7 +140,10 @@ fn decode(json: &Json, ty: &Type, path: &AttributePath, depth: usize) -> Result<
 fn encode(v: &Value, ty: &Type, path: &AttributePath) -> Result<Json, DecodeError> {
     let mismatch = || DecodeError::new(path, format!("value does not fit type {ty}"));
     match (ty, v) {
-        (_, Value::Unknown(_)) => Err(DecodeError::new(path, "an unknown value cannot be written as JSON")),
+        (_, Value::Unknown(_)) => Err(DecodeError::new(
+            path,
+            "an unknown value cannot be written as JSON",
+        )),
         (_, Value::Null) => Ok(Json::Null),
         (Type::Dynamic, _) => {
             let inner = super::msgpack::infer_type(v);
@@ -132,19 +155,26 @@ fn encode(v: &Value, ty: &Type, path: &AttributePath) -> Result<Json, DecodeErro
             serde_json::from_str(&n.to_string()).map_err(|_| mismatch())
         }
         (Type::String, Value::String(s)) => Ok(Json::String(s.clone())),
-        (Type::List(et) | Type::Set(et), Value::List(items) | Value::Set(items) | Value::Tuple(items)) => items
+        (
+            Type::List(et) | Type::Set(et),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items),
+        ) => items
             .iter()
             .enumerate()
             .map(|(i, item)| encode(item, et, &path.push_index(i)))
             .collect::<Result<_, _>>()
             .map(Json::Array),
-        (Type::Tuple(ets), Value::List(items) | Value::Tuple(items)) if ets.len() == items.len() => items
-            .iter()
-            .zip(ets)
-            .enumerate()
-            .map(|(i, (item, et))| encode(item, et, &path.push_index(i)))
-            .collect::<Result<_, _>>()
-            .map(Json::Array),
+        (Type::Tuple(ets), Value::List(items) | Value::Tuple(items))
+            if ets.len() == items.len() =>
+        {
+            items
+                .iter()
+                .zip(ets)
+                .enumerate()
+                .map(|(i, (item, et))| encode(item, et, &path.push_index(i)))
+                .collect::<Result<_, _>>()
+                .map(Json::Array)
+        }
         (Type::Map(et), Value::Map(items) | Value::Object(items)) => items
             .iter()
             .map(|(k, item)| Ok((k.clone(), encode(item, et, &path.push_key(k))?)))
@@ -152,7 +182,12 @@ fn encode(v: &Value, ty: &Type, path: &AttributePath) -> Result<Json, DecodeErro
             .map(Json::Object),
         (Type::Object(attrs, _), Value::Object(items)) => attrs
             .iter()
-            .map(|(k, at)| Ok((k.clone(), encode(items.get(k).unwrap_or(&Value::Null), at, &path.push_attr(k))?)))
+            .map(|(k, at)| {
+                Ok((
+                    k.clone(),
+                    encode(items.get(k).unwrap_or(&Value::Null), at, &path.push_attr(k))?,
+                ))
+            })
             .collect::<Result<_, DecodeError>>()
             .map(Json::Object),
         _ => Err(mismatch()),

@@ -23,8 +23,9 @@ pub use refinements::Refinements;
 pub use ty::{Type, TypeError};
 
 /// A Terraform value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Value {
+    #[default]
     Null,
     /// Not known until apply; may carry refinements that constrain it.
     Unknown(Option<Box<Refinements>>),
@@ -55,7 +56,9 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown(_) => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().all(Value::is_wholly_known)
+            }
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             _ => true,
         }
@@ -157,7 +160,10 @@ impl Value {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y))
             }
             (Value::Map(a), Value::Map(b)) | (Value::Object(a), Value::Object(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|((ka, x), (kb, y))| ka == kb && x.same(y))
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, x), (kb, y))| ka == kb && x.same(y))
             }
             // Refinements describe an unknown; they do not make it a different value.
             (Value::Unknown(_), Value::Unknown(_)) => true,
@@ -221,7 +227,10 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub(crate) fn new(path: &AttributePath, message: impl Into<String>) -> Self {
-        DecodeError { path: path.clone(), message: message.into() }
+        DecodeError {
+            path: path.clone(),
+            message: message.into(),
+        }
     }
 }
 

@@ -23,7 +23,10 @@ pub fn from_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
     let mut rd = bytes;
     let v = decode(&mut rd, ty, &AttributePath::root(), 0)?;
     if !rd.is_empty() {
-        return Err(DecodeError::new(&AttributePath::root(), "trailing bytes after value"));
+        return Err(DecodeError::new(
+            &AttributePath::root(),
+            "trailing bytes after value",
+        ));
     }
     Ok(v)
 }
@@ -80,7 +83,8 @@ fn read_unknown(rd: &mut &[u8], path: &AttributePath) -> Result<Value, DecodeErr
 }
 
 fn read_str<'a>(rd: &mut &'a [u8], path: &AttributePath) -> Result<&'a str, DecodeError> {
-    let len = rmp::decode::read_str_len(rd).map_err(|_| DecodeError::new(path, "expected a string"))?;
+    let len =
+        rmp::decode::read_str_len(rd).map_err(|_| DecodeError::new(path, "expected a string"))?;
     let bytes = take(rd, len as usize, path)?;
     std::str::from_utf8(bytes).map_err(|_| DecodeError::new(path, "string is not valid UTF-8"))
 }
@@ -90,7 +94,8 @@ fn read_number(rd: &mut &[u8], path: &AttributePath) -> Result<Number, DecodeErr
     match m {
         Marker::F32 => {
             let f = rmp::decode::read_f32(rd).map_err(|_| eof(path))?;
-            Number::from_f64(f64::from(f)).ok_or_else(|| DecodeError::new(path, "number is not finite"))
+            Number::from_f64(f64::from(f))
+                .ok_or_else(|| DecodeError::new(path, "number is not finite"))
         }
         Marker::F64 => {
             let f = rmp::decode::read_f64(rd).map_err(|_| eof(path))?;
@@ -105,13 +110,19 @@ fn read_number(rd: &mut &[u8], path: &AttributePath) -> Result<Number, DecodeErr
             Ok(Number::from(v))
         }
         _ => {
-            let v: i64 = rmp::decode::read_int(rd).map_err(|_| DecodeError::new(path, "expected a number"))?;
+            let v: i64 = rmp::decode::read_int(rd)
+                .map_err(|_| DecodeError::new(path, "expected a number"))?;
             Ok(Number::from(v))
         }
     }
 }
 
-fn decode(rd: &mut &[u8], ty: &Type, path: &AttributePath, depth: usize) -> Result<Value, DecodeError> {
+fn decode(
+    rd: &mut &[u8],
+    ty: &Type,
+    path: &AttributePath,
+    depth: usize,
+) -> Result<Value, DecodeError> {
     if depth > MAX_DEPTH {
         return Err(DecodeError::new(path, "value nested too deeply"));
     }
@@ -130,17 +141,26 @@ fn decode(rd: &mut &[u8], ty: &Type, path: &AttributePath, depth: usize) -> Resu
         Type::Number => read_number(rd, path).map(Value::Number),
         Type::String => read_str(rd, path).map(|s| Value::String(s.to_owned())),
         Type::List(et) | Type::Set(et) => {
-            let n = rmp::decode::read_array_len(rd).map_err(|_| DecodeError::new(path, "expected an array"))?;
+            let n = rmp::decode::read_array_len(rd)
+                .map_err(|_| DecodeError::new(path, "expected an array"))?;
             let mut items = Vec::with_capacity((n as usize).min(rd.len()));
             for i in 0..n as usize {
                 items.push(decode(rd, et, &path.push_index(i), depth + 1)?);
             }
-            Ok(if matches!(ty, Type::Set(_)) { Value::Set(items) } else { Value::List(items) })
+            Ok(if matches!(ty, Type::Set(_)) {
+                Value::Set(items)
+            } else {
+                Value::List(items)
+            })
         }
         Type::Tuple(ets) => {
-            let n = rmp::decode::read_array_len(rd).map_err(|_| DecodeError::new(path, "expected an array"))?;
+            let n = rmp::decode::read_array_len(rd)
+                .map_err(|_| DecodeError::new(path, "expected an array"))?;
             if n as usize != ets.len() {
-                return Err(DecodeError::new(path, format!("expected a tuple of {} elements", ets.len())));
+                return Err(DecodeError::new(
+                    path,
+                    format!("expected a tuple of {} elements", ets.len()),
+                ));
             }
             let items = ets
                 .iter()
@@ -150,7 +170,8 @@ fn decode(rd: &mut &[u8], ty: &Type, path: &AttributePath, depth: usize) -> Resu
             Ok(Value::Tuple(items))
         }
         Type::Map(et) => {
-            let n = rmp::decode::read_map_len(rd).map_err(|_| DecodeError::new(path, "expected a map"))?;
+            let n = rmp::decode::read_map_len(rd)
+                .map_err(|_| DecodeError::new(path, "expected a map"))?;
             let mut items = BTreeMap::new();
             for _ in 0..n {
                 let k = read_str(rd, path)?.to_owned();
@@ -160,7 +181,8 @@ fn decode(rd: &mut &[u8], ty: &Type, path: &AttributePath, depth: usize) -> Resu
             Ok(Value::Map(items))
         }
         Type::Object(attrs, _) => {
-            let n = rmp::decode::read_map_len(rd).map_err(|_| DecodeError::new(path, "expected an object"))?;
+            let n = rmp::decode::read_map_len(rd)
+                .map_err(|_| DecodeError::new(path, "expected an object"))?;
             let mut items = BTreeMap::new();
             for _ in 0..n {
                 let k = read_str(rd, path)?;
@@ -176,10 +198,14 @@ fn decode(rd: &mut &[u8], ty: &Type, path: &AttributePath, depth: usize) -> Resu
             Ok(Value::Object(items))
         }
         Type::Dynamic => {
-            let n = rmp::decode::read_array_len(rd)
-                .map_err(|_| DecodeError::new(path, "expected a [type, value] pair for a dynamic value"))?;
+            let n = rmp::decode::read_array_len(rd).map_err(|_| {
+                DecodeError::new(path, "expected a [type, value] pair for a dynamic value")
+            })?;
             if n != 2 {
-                return Err(DecodeError::new(path, "expected a [type, value] pair for a dynamic value"));
+                return Err(DecodeError::new(
+                    path,
+                    "expected a [type, value] pair for a dynamic value",
+                ));
             }
             let type_json = match peek(rd, path)? {
                 Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
@@ -188,9 +214,13 @@ fn decode(rd: &mut &[u8], ty: &Type, path: &AttributePath, depth: usize) -> Resu
                 }
                 _ => read_str(rd, path)?.as_bytes(),
             };
-            let inner = Type::from_json_bytes(type_json).map_err(|e| DecodeError::new(path, e.0))?;
+            let inner =
+                Type::from_json_bytes(type_json).map_err(|e| DecodeError::new(path, e.0))?;
             if inner == Type::Dynamic {
-                return Err(DecodeError::new(path, "a dynamic value cannot declare type dynamic"));
+                return Err(DecodeError::new(
+                    path,
+                    "a dynamic value cannot declare type dynamic",
+                ));
             }
             decode(rd, &inner, path, depth + 1)
         }
@@ -209,7 +239,9 @@ pub(crate) fn read_any(rd: &mut &[u8], depth: usize) -> Result<Value, DecodeErro
             Ok(Value::Null)
         }
         Marker::True | Marker::False => decode(rd, &Type::Bool, &path, depth),
-        Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => decode(rd, &Type::String, &path, depth),
+        Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+            decode(rd, &Type::String, &path, depth)
+        }
         Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => {
             let n = rmp::decode::read_array_len(rd).map_err(|_| eof(&path))?;
             let mut items = Vec::with_capacity((n as usize).min(rd.len()));
@@ -257,7 +289,12 @@ fn mismatch(path: &AttributePath, ty: &Type, v: &Value) -> DecodeError {
     DecodeError::new(path, format!("a {kind} value does not fit type {ty}"))
 }
 
-fn encode(out: &mut Vec<u8>, v: &Value, ty: &Type, path: &AttributePath) -> Result<(), DecodeError> {
+fn encode(
+    out: &mut Vec<u8>,
+    v: &Value,
+    ty: &Type,
+    path: &AttributePath,
+) -> Result<(), DecodeError> {
     // Writing to a Vec cannot fail; the results of rmp's writers are ignored
     // for that reason only.
     match v {
@@ -304,14 +341,19 @@ fn encode(out: &mut Vec<u8>, v: &Value, ty: &Type, path: &AttributePath) -> Resu
             rmp::encode::write_str(out, s).ok();
             Ok(())
         }
-        (Type::List(et) | Type::Set(et), Value::List(items) | Value::Set(items) | Value::Tuple(items)) => {
+        (
+            Type::List(et) | Type::Set(et),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items),
+        ) => {
             rmp::encode::write_array_len(out, len32(items.len(), path)?).ok();
             for (i, item) in items.iter().enumerate() {
                 encode(out, item, et, &path.push_index(i))?;
             }
             Ok(())
         }
-        (Type::Tuple(ets), Value::List(items) | Value::Tuple(items)) if ets.len() == items.len() => {
+        (Type::Tuple(ets), Value::List(items) | Value::Tuple(items))
+            if ets.len() == items.len() =>
+        {
             rmp::encode::write_array_len(out, len32(items.len(), path)?).ok();
             for (i, (item, et)) in items.iter().zip(ets).enumerate() {
                 encode(out, item, et, &path.push_index(i))?;
@@ -328,12 +370,20 @@ fn encode(out: &mut Vec<u8>, v: &Value, ty: &Type, path: &AttributePath) -> Resu
         }
         (Type::Object(attrs, _), Value::Object(items)) => {
             if let Some(extra) = items.keys().find(|k| !attrs.contains_key(*k)) {
-                return Err(DecodeError::new(path, format!("unexpected attribute {extra:?}")));
+                return Err(DecodeError::new(
+                    path,
+                    format!("unexpected attribute {extra:?}"),
+                ));
             }
             rmp::encode::write_map_len(out, len32(attrs.len(), path)?).ok();
             for (k, at) in attrs {
                 rmp::encode::write_str(out, k).ok();
-                encode(out, items.get(k).unwrap_or(&Value::Null), at, &path.push_attr(k))?;
+                encode(
+                    out,
+                    items.get(k).unwrap_or(&Value::Null),
+                    at,
+                    &path.push_attr(k),
+                )?;
             }
             Ok(())
         }
@@ -378,7 +428,10 @@ mod tests {
 
     #[test]
     fn plain_unknown_is_ext_zero() {
-        assert_eq!(to_msgpack(&Value::UNKNOWN, &Type::String).unwrap(), vec![0xd4, 0, 0]);
+        assert_eq!(
+            to_msgpack(&Value::UNKNOWN, &Type::String).unwrap(),
+            vec![0xd4, 0, 0]
+        );
     }
 
     #[test]
@@ -396,7 +449,9 @@ mod tests {
         let mut bytes = vec![0xc7, payload.len() as u8, 12];
         bytes.extend_from_slice(&payload);
         let v = from_msgpack(&bytes, &Type::String).unwrap();
-        let Value::Unknown(Some(r)) = &v else { panic!("expected a refined unknown") };
+        let Value::Unknown(Some(r)) = &v else {
+            panic!("expected a refined unknown")
+        };
         assert!(r.not_null);
         assert_eq!(r.string_prefix.as_deref(), Some("ab"));
         assert_eq!(to_msgpack(&v, &Type::String).unwrap(), bytes);
@@ -411,14 +466,24 @@ mod tests {
         assert_eq!(from_msgpack(&[0x05], &ty).unwrap(), Value::from(5));
         let mut f = Vec::new();
         rmp::encode::write_f64(&mut f, 0.5).unwrap();
-        assert_eq!(from_msgpack(&f, &ty).unwrap(), Value::Number("0.5".parse().unwrap()));
+        assert_eq!(
+            from_msgpack(&f, &ty).unwrap(),
+            Value::Number("0.5".parse().unwrap())
+        );
         let mut s = Vec::new();
         rmp::encode::write_str(&mut s, "123456789012345678901234567890.5").unwrap();
         let v = from_msgpack(&s, &ty).unwrap();
-        assert_eq!(to_msgpack(&v, &ty).unwrap(), s, "big numbers travel as strings");
+        assert_eq!(
+            to_msgpack(&v, &ty).unwrap(),
+            s,
+            "big numbers travel as strings"
+        );
         let mut u = Vec::new();
         rmp::encode::write_u64(&mut u, u64::MAX).unwrap();
-        assert_eq!(from_msgpack(&u, &ty).unwrap(), Value::Number(Number::from(u64::MAX)));
+        assert_eq!(
+            from_msgpack(&u, &ty).unwrap(),
+            Value::Number(Number::from(u64::MAX))
+        );
     }
 
     #[test]
@@ -434,7 +499,10 @@ mod tests {
     fn objects_fill_missing_attributes_with_null() {
         let ty = Type::object([("a", Type::String), ("b", Type::Number)]);
         let bytes = to_msgpack(&obj(vec![("a", Value::from("x"))]), &ty).unwrap();
-        assert_eq!(from_msgpack(&bytes, &ty).unwrap(), obj(vec![("a", "x".into()), ("b", Value::Null)]));
+        assert_eq!(
+            from_msgpack(&bytes, &ty).unwrap(),
+            obj(vec![("a", "x".into()), ("b", Value::Null)])
+        );
         let bad = to_msgpack(&obj(vec![("zzz", Value::from("x"))]), &ty);
         assert!(bad.is_err());
     }
@@ -442,7 +510,13 @@ mod tests {
     #[test]
     fn malformed_input_is_an_error() {
         let ty = Type::object([("a", Type::list(Type::String))]);
-        for bytes in [&[][..], &[0x81], &[0x81, 0xa1, b'a', 0xdd, 0xff, 0xff, 0xff, 0xff], &[0xa1], &[0xc1]] {
+        for bytes in [
+            &[][..],
+            &[0x81],
+            &[0x81, 0xa1, b'a', 0xdd, 0xff, 0xff, 0xff, 0xff],
+            &[0xa1],
+            &[0xc1],
+        ] {
             assert!(from_msgpack(bytes, &ty).is_err(), "{bytes:?}");
         }
         let deep = vec![0x91; 10_000];
@@ -460,17 +534,30 @@ mod tests {
         leaf.prop_recursive(4, 32, 4, |inner| {
             prop_oneof![
                 proptest::collection::vec(inner.clone(), 0..4).prop_map(|items| {
-                    let attrs: BTreeMap<String, (Value, Type)> =
-                        items.into_iter().enumerate().map(|(i, vt)| (format!("a{i}"), vt)).collect();
+                    let attrs: BTreeMap<String, (Value, Type)> = items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, vt)| (format!("a{i}"), vt))
+                        .collect();
                     let ty = Type::object(attrs.iter().map(|(k, (_, t))| (k.clone(), t.clone())));
-                    (Value::Object(attrs.into_iter().map(|(k, (v, _))| (k, v)).collect()), ty)
+                    (
+                        Value::Object(attrs.into_iter().map(|(k, (v, _))| (k, v)).collect()),
+                        ty,
+                    )
                 }),
                 inner.clone().prop_map(|(v, t)| {
-                    let v = if v.is_null() { Value::List(vec![]) } else { Value::List(vec![v.clone(), v]) };
+                    let v = if v.is_null() {
+                        Value::List(vec![])
+                    } else {
+                        Value::List(vec![v.clone(), v])
+                    };
                     (v, Type::list(t))
                 }),
                 inner.prop_map(|(v, t)| {
-                    (Value::Map(BTreeMap::from([("k".to_owned(), v)])), Type::map(t))
+                    (
+                        Value::Map(BTreeMap::from([("k".to_owned(), v)])),
+                        Type::map(t),
+                    )
                 }),
             ]
         })

@@ -78,7 +78,9 @@ impl FromStr for Number {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         // Refuse absurd exponents before they allocate gigabytes.
         if let Some(pos) = s.find(['e', 'E']) {
-            let exp: i64 = s[pos + 1..].parse().map_err(|_| format!("not a number: {s:?}"))?;
+            let exp: i64 = s[pos + 1..]
+                .parse()
+                .map_err(|_| format!("not a number: {s:?}"))?;
             if exp.unsigned_abs() > 100_000 {
                 return Err(format!("number exponent out of range: {s:?}"));
             }

@@ -80,7 +80,10 @@ mod tests {
 
     #[test]
     fn displays_like_terraform() {
-        let p = AttributePath::attr("rule").push_index(0).push_attr("tags").push_key("env");
+        let p = AttributePath::attr("rule")
+            .push_index(0)
+            .push_attr("tags")
+            .push_key("env");
         assert_eq!(p.to_string(), "rule[0].tags[\"env\"]");
     }
 }

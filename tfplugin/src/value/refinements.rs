@@ -32,7 +32,10 @@ impl Refinements {
     /// Decodes an extension-12 payload. Refinements we do not understand are
     /// ignored (they only narrow the value) but still echoed.
     pub(crate) fn decode(raw: &[u8]) -> Option<Refinements> {
-        let mut r = Refinements { raw: raw.to_vec(), ..Refinements::default() };
+        let mut r = Refinements {
+            raw: raw.to_vec(),
+            ..Refinements::default()
+        };
         let mut rd = raw;
         let len = rmp::decode::read_map_len(&mut rd).ok()?;
         for _ in 0..len {
@@ -102,13 +105,17 @@ impl Refinements {
             }
             Value::List(v) | Value::Set(v) => {
                 let len = v.len() as u64;
-                if self.length_min.is_some_and(|m| len < m) || self.length_max.is_some_and(|m| len > m) {
+                if self.length_min.is_some_and(|m| len < m)
+                    || self.length_max.is_some_and(|m| len > m)
+                {
                     return Some("the plan promised a different number of elements".into());
                 }
             }
             Value::Map(m) => {
                 let len = m.len() as u64;
-                if self.length_min.is_some_and(|x| len < x) || self.length_max.is_some_and(|x| len > x) {
+                if self.length_min.is_some_and(|x| len < x)
+                    || self.length_max.is_some_and(|x| len > x)
+                {
                     return Some("the plan promised a different number of elements".into());
                 }
             }

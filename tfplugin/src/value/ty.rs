@@ -68,7 +68,10 @@ impl Type {
             Type::Set(t) => Json::Array(vec!["set".into(), t.to_json()]),
             Type::Map(t) => Json::Array(vec!["map".into(), t.to_json()]),
             Type::Object(attrs, optional) => {
-                let attrs = attrs.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
+                let attrs = attrs
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect();
                 let mut parts = vec!["object".into(), Json::Object(attrs)];
                 if !optional.is_empty() {
                     parts.push(optional.iter().map(|s| Json::from(s.as_str())).collect());
@@ -111,7 +114,10 @@ impl Type {
                     "tuple" => {
                         let items = arg.as_array().ok_or_else(bad)?;
                         Ok(Type::Tuple(
-                            items.iter().map(Type::from_json).collect::<Result<_, _>>()?,
+                            items
+                                .iter()
+                                .map(Type::from_json)
+                                .collect::<Result<_, _>>()?,
                         ))
                     }
                     "object" => {

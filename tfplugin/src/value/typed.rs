@@ -95,7 +95,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Attr<T> {
             fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
                 T::deserialize(d).map(Attr::Known)
             }
-            fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            fn visit_newtype_struct<D: de::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
                 T::deserialize(d).map(Attr::Known)
             }
             fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
@@ -153,8 +156,14 @@ struct Seq<'de>(std::slice::Iter<'de, Value>);
 
 impl<'de> SeqAccess<'de> for Seq<'de> {
     type Error = Error;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
-        self.0.next().map(|v| seed.deserialize(ValueDeserializer(v))).transpose()
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(ValueDeserializer(v)))
+            .transpose()
     }
     fn size_hint(&self) -> Option<usize> {
         Some(self.0.len())
@@ -168,7 +177,10 @@ struct Map<'de> {
 
 impl<'de> MapAccess<'de> for Map<'de> {
     type Error = Error;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.iter.next() {
             Some((k, v)) => {
                 self.pending = Some(v);
@@ -178,7 +190,10 @@ impl<'de> MapAccess<'de> for Map<'de> {
         }
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let v = self.pending.take().ok_or_else(|| Error("value requested before key".into()))?;
+        let v = self
+            .pending
+            .take()
+            .ok_or_else(|| Error("value requested before key".into()))?;
         seed.deserialize(ValueDeserializer(v))
     }
 }
@@ -206,7 +221,10 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
             }
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::List(v) | Value::Set(v) | Value::Tuple(v) => visitor.visit_seq(Seq(v.iter())),
-            Value::Map(m) | Value::Object(m) => visitor.visit_map(Map { iter: m.iter(), pending: None }),
+            Value::Map(m) | Value::Object(m) => visitor.visit_map(Map {
+                iter: m.iter(),
+                pending: None,
+            }),
         }
     }
 
@@ -217,7 +235,11 @@ impl<'de> de::Deserializer<'de> for ValueDeserializer<'de> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
         if name == ATTR_TOKEN {
             return match self.0 {
                 Value::Null => visitor.visit_none(),
@@ -295,13 +317,22 @@ mod tests {
         let ty = Type::object([
             ("name", Type::String),
             ("labels", Type::set(Type::String)),
-            ("rule", Type::list(Type::object([("priority", Type::Number), ("action", Type::String)]))),
+            (
+                "rule",
+                Type::list(Type::object([
+                    ("priority", Type::Number),
+                    ("action", Type::String),
+                ])),
+            ),
             ("tags", Type::map(Type::String)),
         ]);
         let item = Item {
             name: "a".into(),
             labels: Some(vec!["x".into()]),
-            rule: vec![Rule { priority: 1, action: "allow".into() }],
+            rule: vec![Rule {
+                priority: 1,
+                action: "allow".into(),
+            }],
             tags: None,
         };
         let v = to_value(&item, &ty).unwrap();
@@ -322,7 +353,10 @@ mod tests {
         struct Lenient {
             name: Option<String>,
         }
-        assert!(from_value::<Strict>(&v).unwrap_err().0.contains("not known"));
+        assert!(from_value::<Strict>(&v)
+            .unwrap_err()
+            .0
+            .contains("not known"));
         assert_eq!(from_value::<Lenient>(&v).unwrap().name, None);
         let a: Attr<String> = from_value(&Value::UNKNOWN).unwrap();
         assert!(a.is_unknown());

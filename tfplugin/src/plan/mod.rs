@@ -1,0 +1,617 @@
+//! The planning engine and the lifecycle contract checks.
+//!
+//! Terraform proposes a new state (config merged with prior state); the
+//! engine turns it into the planned state: defaults fill null config values,
+//! write-only values are dropped, computed values left null by the config
+//! become unknown when the resource changes, then attribute plan modifiers
+//! run. The `check_*` functions verify the promises Terraform itself will
+//! check, so a breach is reported by name instead of as Terraform's
+//! "Provider produced inconsistent result".
+
+pub mod modifiers;
+
+use std::time::Duration;
+
+use crate::diag::Diagnostics;
+use crate::schema::{Attribute, AttributeType, Block, Nesting};
+use crate::value::{AttributePath, Value};
+use modifiers::{ModifyRequest, ModifyResponse};
+
+/// The engine's result for one resource.
+#[derive(Debug, Default)]
+pub struct PlanOutcome {
+    pub plan: Value,
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Plans a create or update. `prior` is `Null` when creating.
+pub fn plan_change(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> PlanOutcome {
+    let creating = prior.is_null();
+    let mut plan = proposed.clone();
+    fill_defaults(block, config, &mut plan);
+    let changed = creating || !plan.same(prior);
+    let mut out = PlanOutcome::default();
+    let mut walk = Walk {
+        creating,
+        changed,
+        out: &mut out,
+    };
+    walk.block(block, &AttributePath::root(), config, prior, &mut plan);
+    out.plan = plan;
+    out
+}
+
+/// Pass one: defaults and write-only attributes, recursively.
+fn fill_defaults(block: &Block, config: &Value, plan: &mut Value) {
+    if !matches!(plan, Value::Object(_)) {
+        return;
+    }
+    for attr in &block.attributes {
+        let c = config.get(&attr.name);
+        let Some(p) = plan.get_mut(&attr.name) else {
+            continue;
+        };
+        if attr.write_only {
+            *p = Value::Null;
+        } else if c.is_null() {
+            if let Some(d) = &attr.default {
+                *p = d.clone();
+            }
+        }
+        if let AttributeType::Nested(nesting, attrs) = &attr.kind {
+            let nested = Block {
+                attributes: attrs.clone(),
+                ..Block::default()
+            };
+            for_each_element(*nesting, c, p, |c, p| fill_defaults(&nested, c, p));
+        }
+    }
+    for nb in &block.blocks {
+        let c = config.get(&nb.name);
+        if let Some(p) = plan.get_mut(&nb.name) {
+            for_each_element(nb.nesting, c, p, |c, p| fill_defaults(&nb.block, c, p));
+        }
+    }
+}
+
+/// Calls `f(config_element, plan_element)` for each element of a nested
+/// value, pairing list elements by index and map elements by key. Set
+/// elements have no stable pairing with config; each is paired with itself.
+fn for_each_element(
+    nesting: Nesting,
+    config: &Value,
+    plan: &mut Value,
+    mut f: impl FnMut(&Value, &mut Value),
+) {
+    match (nesting, plan) {
+        (Nesting::Single | Nesting::Group, p @ Value::Object(_)) => f(config, p),
+        (Nesting::List, Value::List(items)) => {
+            for (i, p) in items.iter_mut().enumerate() {
+                let c = config
+                    .elements()
+                    .and_then(|e| e.get(i))
+                    .unwrap_or(&Value::Null);
+                f(c, p);
+            }
+        }
+        (Nesting::Map, Value::Map(items)) => {
+            for (k, p) in items.iter_mut() {
+                f(config.get(k), p);
+            }
+        }
+        (Nesting::Set, Value::Set(items)) => {
+            for p in items.iter_mut() {
+                let c = p.clone();
+                f(&c, p);
+            }
+        }
+        _ => {}
+    }
+}
+
+struct Walk<'a> {
+    creating: bool,
+    changed: bool,
+    out: &'a mut PlanOutcome,
+}
+
+impl Walk<'_> {
+    fn block(
+        &mut self,
+        block: &Block,
+        path: &AttributePath,
+        config: &Value,
+        prior: &Value,
+        plan: &mut Value,
+    ) {
+        if !matches!(plan, Value::Object(_)) {
+            return;
+        }
+        for attr in &block.attributes {
+            let p = path.push_attr(&attr.name);
+            let c = config.get(&attr.name);
+            let s = prior.get(&attr.name);
+            if let Some(v) = plan.get_mut(&attr.name) {
+                self.attribute(attr, &p, c, s, v);
+            }
+        }
+        for nb in &block.blocks {
+            let bp = path.push_attr(&nb.name);
+            let c = config.get(&nb.name);
+            let s = prior.get(&nb.name);
+            let Some(v) = plan.get_mut(&nb.name) else {
+                continue;
+            };
+            self.elements(nb.nesting, &bp, c, s, v, &mut |w, p, c, s, v| {
+                w.block(&nb.block, p, c, s, v)
+            });
+        }
+    }
+
+    fn attribute(
+        &mut self,
+        attr: &Attribute,
+        path: &AttributePath,
+        config: &Value,
+        prior: &Value,
+        plan: &mut Value,
+    ) {
+        if attr.write_only {
+            return;
+        }
+        if self.changed && attr.computed && config.is_null() && attr.default.is_none() {
+            *plan = Value::UNKNOWN;
+        }
+        if let AttributeType::Nested(nesting, attrs) = &attr.kind {
+            let nested = Block {
+                attributes: attrs.clone(),
+                ..Block::default()
+            };
+            self.elements(*nesting, path, config, prior, plan, &mut |w, p, c, s, v| {
+                w.block(&nested, p, c, s, v)
+            });
+        }
+        if attr.modifiers.is_empty() {
+            return;
+        }
+        let req = ModifyRequest {
+            path,
+            config,
+            state: prior,
+            creating: self.creating,
+        };
+        let mut resp = ModifyResponse {
+            plan: std::mem::take(plan),
+            requires_replace: false,
+            diagnostics: Diagnostics::new(),
+        };
+        for m in &attr.modifiers {
+            m.modify(&req, &mut resp);
+        }
+        *plan = resp.plan;
+        if resp.requires_replace {
+            self.out.requires_replace.push(path.clone());
+        }
+        self.out.diagnostics.extend(resp.diagnostics);
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn elements(
+        &mut self,
+        nesting: Nesting,
+        path: &AttributePath,
+        config: &Value,
+        prior: &Value,
+        plan: &mut Value,
+        f: &mut dyn FnMut(&mut Self, &AttributePath, &Value, &Value, &mut Value),
+    ) {
+        match (nesting, plan) {
+            (Nesting::Single | Nesting::Group, p @ Value::Object(_)) => {
+                f(self, path, config, prior, p)
+            }
+            (Nesting::List, Value::List(items)) => {
+                for (i, p) in items.iter_mut().enumerate() {
+                    let c = config
+                        .elements()
+                        .and_then(|e| e.get(i))
+                        .unwrap_or(&Value::Null);
+                    let s = prior
+                        .elements()
+                        .and_then(|e| e.get(i))
+                        .unwrap_or(&Value::Null);
+                    f(self, &path.push_index(i), c, s, p);
+                }
+            }
+            (Nesting::Map, Value::Map(items)) => {
+                for (k, p) in items.iter_mut() {
+                    f(self, &path.push_key(k), config.get(k), prior.get(k), p);
+                }
+            }
+            (Nesting::Set, Value::Set(items)) => {
+                for p in items.iter_mut() {
+                    let c = p.clone();
+                    f(self, path, &c, &Value::Null, p);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks that every value set in configuration is kept in the plan, that
+/// the provider sets only computed attributes, and that write-only values
+/// are absent.
+pub fn check_plan_keeps_config(
+    block: &Block,
+    config: &Value,
+    plan: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    if plan.is_unknown() || config.is_unknown() {
+        return;
+    }
+    for attr in &block.attributes {
+        let p = path.push_attr(&attr.name);
+        let c = config.get(&attr.name);
+        let v = plan.get(&attr.name);
+        if attr.write_only {
+            if !v.is_null() {
+                diags.error_at(
+                    p.clone(),
+                    "Write-only value in plan",
+                    format!("{p} is write-only and must be null in the plan."),
+                );
+            }
+            continue;
+        }
+        if c.is_null() {
+            if !attr.computed && !v.is_null() {
+                diags.error_at(
+                    p.clone(),
+                    "Provider planned a value for a non-computed attribute",
+                    format!("{p} is not set in configuration and is not computed, but the plan gives it a value."),
+                );
+            }
+            continue;
+        }
+        if let Some(why) = differs(c, v) {
+            diags.error_at(
+                p.clone(),
+                "Provider changed a configured value in the plan",
+                format!("{p} is set in configuration, but the plan changes it ({why})."),
+            );
+        }
+    }
+    for nb in &block.blocks {
+        let c = config.get(&nb.name);
+        let v = plan.get(&nb.name);
+        let p = path.push_attr(&nb.name);
+        match (nb.nesting, c, v) {
+            (Nesting::Single | Nesting::Group, c, v) if !c.is_null() => {
+                check_plan_keeps_config(&nb.block, c, v, &p, diags)
+            }
+            (Nesting::List, Value::List(cs), Value::List(vs)) if cs.len() == vs.len() => {
+                for (i, (c, v)) in cs.iter().zip(vs).enumerate() {
+                    check_plan_keeps_config(&nb.block, c, v, &p.push_index(i), diags);
+                }
+            }
+            (Nesting::Map, Value::Map(cs), Value::Map(_)) => {
+                for (k, c) in cs {
+                    check_plan_keeps_config(&nb.block, c, v.get(k), &p.push_key(k), diags);
+                }
+            }
+            (_, c, v)
+                if c.is_wholly_known()
+                    && v.is_wholly_known()
+                    && !c.is_null()
+                    && !same_ignoring_computed(c, v) =>
+            {
+                diags.error_at(
+                    p.clone(),
+                    "Provider changed configured blocks in the plan",
+                    format!("{p} differs from configuration."),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Lists and sets of blocks may carry computed attributes the config lacks;
+/// compare only their lengths.
+fn same_ignoring_computed(c: &Value, v: &Value) -> bool {
+    match (c, v) {
+        (Value::List(a) | Value::Set(a), Value::List(b) | Value::Set(b)) => a.len() == b.len(),
+        (Value::Map(a), Value::Map(b)) => a.keys().eq(b.keys()),
+        _ => true,
+    }
+}
+
+/// Why `actual` is not a valid refinement of the configured or planned
+/// `expected` value: `None` when every known part of `expected` is kept.
+fn differs(expected: &Value, actual: &Value) -> Option<String> {
+    match (expected, actual) {
+        (Value::Unknown(r), a) => r.as_ref().and_then(|r| r.violation(a)),
+        (Value::List(e) | Value::Tuple(e), Value::List(a) | Value::Tuple(a)) => {
+            if e.len() != a.len() {
+                return Some(format!("{} elements instead of {}", a.len(), e.len()));
+            }
+            e.iter().zip(a).find_map(|(e, a)| differs(e, a))
+        }
+        (Value::Map(e) | Value::Object(e), Value::Map(a) | Value::Object(a)) => {
+            if !e.keys().eq(a.keys()) {
+                return Some("different keys".into());
+            }
+            e.iter()
+                .find_map(|(k, e)| differs(e, a.get(k).unwrap_or(&Value::Null)))
+        }
+        (Value::Set(e), Value::Set(a)) => {
+            if e.iter().all(Value::is_wholly_known) {
+                (!expected.same(actual)).then(|| "different set elements".into())
+            } else {
+                (e.len() != a.len()).then(|| format!("{} elements instead of {}", a.len(), e.len()))
+            }
+        }
+        (e, a) if e.same(a) => None,
+        (e, a) => Some(format!("expected {}, got {}", brief(e), brief(a))),
+    }
+}
+
+/// A short rendering of a value for error messages. Strings are not shown,
+/// since they may be secrets.
+fn brief(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Unknown(_) => "an unknown value".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(_) => "a different string".into(),
+        Value::List(x) | Value::Set(x) | Value::Tuple(x) => format!("{} elements", x.len()),
+        Value::Map(x) | Value::Object(x) => format!("{} entries", x.len()),
+    }
+}
+
+/// Checks an apply result against the plan: every known planned value is
+/// kept, refinements of unknowns hold, and nothing is left unknown.
+pub fn check_apply_result(planned: &Value, new_state: &Value, diags: &mut Diagnostics) {
+    check_conforms(planned, new_state, &AttributePath::root(), diags);
+    if let Some(p) = first_unknown(new_state, &AttributePath::root()) {
+        diags.error_at(
+            p.clone(),
+            "Provider left a value unknown after apply",
+            format!("{p} is still unknown after apply; every value must be known."),
+        );
+    }
+}
+
+fn check_conforms(planned: &Value, actual: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    match (planned, actual) {
+        (Value::Object(p), Value::Object(a)) => {
+            for (k, pv) in p {
+                check_conforms(
+                    pv,
+                    a.get(k).unwrap_or(&Value::Null),
+                    &path.push_attr(k),
+                    diags,
+                );
+            }
+        }
+        (Value::List(p), Value::List(a)) if p.len() == a.len() => {
+            for (i, (pv, av)) in p.iter().zip(a).enumerate() {
+                check_conforms(pv, av, &path.push_index(i), diags);
+            }
+        }
+        (Value::Map(p), Value::Map(a)) if p.keys().eq(a.keys()) => {
+            for (k, pv) in p {
+                check_conforms(pv, &a[k], &path.push_key(k), diags);
+            }
+        }
+        _ => {
+            if let Some(why) = differs(planned, actual) {
+                let shown = if path.is_empty() {
+                    "the resource".to_owned()
+                } else {
+                    path.to_string()
+                };
+                diags.error_at(
+                    path.clone(),
+                    "Provider produced a value that differs from the plan",
+                    format!(
+                        "{shown}: the plan promised one value, apply produced another ({why})."
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The path of the first unknown value inside `v`.
+pub fn first_unknown(v: &Value, path: &AttributePath) -> Option<AttributePath> {
+    match v {
+        Value::Unknown(_) => Some(path.clone()),
+        Value::List(x) | Value::Tuple(x) => x
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| first_unknown(e, &path.push_index(i))),
+        Value::Set(x) => x.iter().find_map(|e| first_unknown(e, path)),
+        Value::Object(m) => m
+            .iter()
+            .find_map(|(k, e)| first_unknown(e, &path.push_attr(k))),
+        Value::Map(m) => m
+            .iter()
+            .find_map(|(k, e)| first_unknown(e, &path.push_key(k))),
+        _ => None,
+    }
+}
+
+/// Nulls every write-only attribute, recursively, so they never reach state.
+pub fn strip_write_only(block: &Block, v: &mut Value) {
+    if !matches!(v, Value::Object(_)) {
+        return;
+    }
+    for attr in &block.attributes {
+        if let Some(x) = v.get_mut(&attr.name) {
+            if attr.write_only {
+                *x = Value::Null;
+            } else if let AttributeType::Nested(nesting, attrs) = &attr.kind {
+                let nested = Block {
+                    attributes: attrs.clone(),
+                    ..Block::default()
+                };
+                for_each_element(*nesting, &Value::Null, x, |_, e| {
+                    strip_write_only(&nested, e)
+                });
+            }
+        }
+    }
+    for nb in &block.blocks {
+        if let Some(x) = v.get_mut(&nb.name) {
+            for_each_element(nb.nesting, &Value::Null, x, |_, e| {
+                strip_write_only(&nb.block, e)
+            });
+        }
+    }
+}
+
+/// The time limit for `operation` from a resource's `timeouts` block (see
+/// `Block::timeouts`), or `default` when unset or invalid.
+pub fn timeout(value: &Value, operation: &str, default: Duration) -> Duration {
+    value
+        .get("timeouts")
+        .get(operation)
+        .as_str()
+        .and_then(|s| crate::validate::parse_duration(s).ok())
+        .unwrap_or(default)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Attribute, NestedBlock};
+    use std::collections::BTreeMap;
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+
+    fn schema() -> Block {
+        Block::new()
+            .attribute(Attribute::string("name").required().requires_replace())
+            .attribute(Attribute::string("value").optional())
+            .attribute(Attribute::string("id").computed().use_state_for_unknown())
+            .attribute(Attribute::number("revision").computed())
+            .attribute(Attribute::string("kind").default("plain"))
+            .attribute(Attribute::string("token").optional().write_only())
+            .block(NestedBlock::list(
+                "rule",
+                Block::new().attribute(Attribute::string("uid").computed()),
+            ))
+    }
+
+    #[test]
+    fn create_marks_computed_unknown_and_fills_defaults() {
+        let config = obj(&[
+            ("name", "a".into()),
+            ("token", "s3cret".into()),
+            ("rule", Value::List(vec![obj(&[("uid", Value::Null)])])),
+        ]);
+        let out = plan_change(&schema(), &Value::Null, &config, &config);
+        assert!(out.plan.get("id").is_unknown());
+        assert!(out.plan.get("revision").is_unknown());
+        assert_eq!(out.plan.get("kind"), &Value::from("plain"));
+        assert_eq!(out.plan.get("token"), &Value::Null);
+        assert!(out.plan.get("rule").elements().unwrap()[0]
+            .get("uid")
+            .is_unknown());
+        assert!(out.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn no_change_keeps_prior_values() {
+        let prior = obj(&[
+            ("name", "a".into()),
+            ("id", "x".into()),
+            ("revision", 1.into()),
+            ("kind", "plain".into()),
+            ("rule", Value::List(vec![])),
+        ]);
+        let config = obj(&[("name", "a".into()), ("rule", Value::List(vec![]))]);
+        let out = plan_change(&schema(), &prior, &prior, &config);
+        assert_eq!(out.plan, prior);
+    }
+
+    #[test]
+    fn update_keeps_stable_ids_and_replaces_on_name() {
+        let prior = obj(&[
+            ("name", "a".into()),
+            ("id", "x".into()),
+            ("revision", 1.into()),
+            ("kind", "plain".into()),
+        ]);
+        let mut proposed = prior.clone();
+        proposed.set("value", "new");
+        let config = obj(&[("name", "a".into()), ("value", "new".into())]);
+        let out = plan_change(&schema(), &prior, &proposed, &config);
+        assert_eq!(out.plan.get("id"), &Value::from("x"));
+        assert!(out.plan.get("revision").is_unknown());
+        assert!(out.requires_replace.is_empty());
+
+        proposed.set("name", "b");
+        let config = obj(&[("name", "b".into())]);
+        let out = plan_change(&schema(), &prior, &proposed, &config);
+        assert_eq!(out.requires_replace, vec![AttributePath::attr("name")]);
+    }
+
+    #[test]
+    fn contract_checks_name_the_attribute() {
+        let config = obj(&[("name", "a".into())]);
+        let mut plan = config.clone();
+        plan.set("name", "changed");
+        plan.set("value", "sneaky");
+        let mut d = Diagnostics::new();
+        check_plan_keeps_config(&schema(), &config, &plan, &AttributePath::root(), &mut d);
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|x| x.path.as_ref().map(|p| p.to_string()))
+            .collect();
+        assert_eq!(paths, vec!["name", "value"]);
+
+        let planned = obj(&[
+            ("name", "a".into()),
+            ("id", Value::UNKNOWN),
+            ("revision", 2.into()),
+        ]);
+        let applied = obj(&[
+            ("name", "a".into()),
+            ("id", Value::UNKNOWN),
+            ("revision", 3.into()),
+        ]);
+        let mut d = Diagnostics::new();
+        check_apply_result(&planned, &applied, &mut d);
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|x| x.path.as_ref().map(|p| p.to_string()))
+            .collect();
+        assert_eq!(paths, vec!["revision", "id"]);
+    }
+
+    #[test]
+    fn timeouts_read_from_the_block() {
+        let v = obj(&[("timeouts", obj(&[("create", "2m".into())]))]);
+        assert_eq!(
+            timeout(&v, "create", Duration::from_secs(1)),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            timeout(&v, "delete", Duration::from_secs(1)),
+            Duration::from_secs(1)
+        );
+    }
+}

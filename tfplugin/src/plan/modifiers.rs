@@ -1,0 +1,80 @@
+//! Composable attribute plan modifiers, in the spirit of
+//! terraform-plugin-framework: each looks at one attribute's config, prior
+//! state and planned value and may change the plan or demand replacement.
+
+use crate::diag::Diagnostics;
+use crate::value::{AttributePath, Value};
+
+/// What a modifier sees for one attribute.
+pub struct ModifyRequest<'a> {
+    pub path: &'a AttributePath,
+    pub config: &'a Value,
+    /// The attribute's value in prior state; `Null` when creating.
+    pub state: &'a Value,
+    /// True when the resource is being created (no prior state).
+    pub creating: bool,
+}
+
+/// What a modifier may change.
+pub struct ModifyResponse {
+    pub plan: Value,
+    pub requires_replace: bool,
+    pub diagnostics: Diagnostics,
+}
+
+pub trait PlanModifier: Send + Sync {
+    /// One line for docs.
+    fn description(&self) -> String;
+    fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse);
+}
+
+/// Changing the value replaces the resource.
+pub struct RequiresReplace;
+
+impl PlanModifier for RequiresReplace {
+    fn description(&self) -> String {
+        "Changing this value replaces the resource.".into()
+    }
+
+    fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse) {
+        if !req.creating && !resp.plan.same(req.state) {
+            resp.requires_replace = true;
+        }
+    }
+}
+
+/// Changing the value replaces the resource when `f(state, plan)` says so.
+pub struct RequiresReplaceIf<F>(pub F, pub &'static str);
+
+impl<F> PlanModifier for RequiresReplaceIf<F>
+where
+    F: Fn(&Value, &Value) -> bool + Send + Sync,
+{
+    fn description(&self) -> String {
+        self.1.to_owned()
+    }
+
+    fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse) {
+        if !req.creating && !resp.plan.same(req.state) && (self.0)(req.state, &resp.plan) {
+            resp.requires_replace = true;
+        }
+    }
+}
+
+/// A computed value that does not change after create keeps its prior value
+/// in the plan instead of becoming "(known after apply)".
+pub struct UseStateForUnknown;
+
+impl PlanModifier for UseStateForUnknown {
+    fn description(&self) -> String {
+        "The value does not change after creation.".into()
+    }
+
+    fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse) {
+        if req.creating || req.state.is_null() || !resp.plan.is_unknown() || req.config.is_unknown()
+        {
+            return;
+        }
+        resp.plan = req.state.clone();
+    }
+}
