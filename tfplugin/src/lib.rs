@@ -22,3 +22,5 @@ pub use tokio_util::sync::CancellationToken as Stop;
 pub mod logging;
 pub mod serve;
 pub mod server;
+#[cfg(feature = "testing")]
+pub mod testing;
