@@ -54,8 +54,14 @@ impl Workdir {
     /// (`namespace/type`); `binary` is the provider executable.
     pub fn new(start: impl AsRef<Path>, source: &str, binary: impl AsRef<Path>) -> Workdir {
         let terraform = terraform_cli(start.as_ref());
-        let dir = tempfile::Builder::new().prefix("tfplugin-test-").tempdir().expect("create a temporary directory");
-        let bin_dir = binary.as_ref().parent().expect("provider binary has a directory");
+        let dir = tempfile::Builder::new()
+            .prefix("tfplugin-test-")
+            .tempdir()
+            .expect("create a temporary directory");
+        let bin_dir = binary
+            .as_ref()
+            .parent()
+            .expect("provider binary has a directory");
         let cli_config = dir.path().join("cli.tfrc");
         std::fs::write(
             &cli_config,
@@ -65,7 +71,12 @@ impl Workdir {
             ),
         )
         .expect("write CLI config");
-        Workdir { dir, terraform, cli_config, env: Vec::new() }
+        Workdir {
+            dir,
+            terraform,
+            cli_config,
+            env: Vec::new(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -103,7 +114,10 @@ impl Workdir {
     /// Runs a command and returns its output, whatever the exit code.
     pub fn run(&self, args: &[&str]) -> Run {
         let out = self.command(args).output().expect("run terraform");
-        Run { args: args.join(" "), out }
+        Run {
+            args: args.join(" "),
+            out,
+        }
     }
 
     /// Applies and asserts success, then asserts that a second plan is empty.
@@ -115,7 +129,8 @@ impl Workdir {
 
     /// Applies and asserts failure with `message` in the output.
     pub fn apply_fails(&mut self, message: &str) -> Run {
-        self.run(&["apply", "-auto-approve", "-no-color"]).failure(message)
+        self.run(&["apply", "-auto-approve", "-no-color"])
+            .failure(message)
     }
 
     /// Asserts that a refresh-and-plan finds nothing to do.
@@ -146,7 +161,10 @@ impl Workdir {
                     .flatten()
                     .filter_map(|a| a.as_str().map(str::to_owned))
                     .collect();
-                (rc["address"].as_str().unwrap_or_default().to_owned(), actions)
+                (
+                    rc["address"].as_str().unwrap_or_default().to_owned(),
+                    actions,
+                )
             })
             .collect()
     }
@@ -174,12 +192,16 @@ impl Workdir {
             if ignore.contains(&k.as_str()) {
                 continue;
             }
-            assert_eq!(&after["values"][k], v, "imported {address}.{k} differs from the applied state");
+            assert_eq!(
+                &after["values"][k], v,
+                "imported {address}.{k} differs from the applied state"
+            );
         }
     }
 
     pub fn destroy(&mut self) -> Run {
-        self.run(&["destroy", "-auto-approve", "-no-color"]).success()
+        self.run(&["destroy", "-auto-approve", "-no-color"])
+            .success()
     }
 }
 
@@ -195,21 +217,38 @@ impl Run {
     }
 
     pub fn combined(&self) -> String {
-        format!("{}{}", String::from_utf8_lossy(&self.out.stdout), String::from_utf8_lossy(&self.out.stderr))
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&self.out.stdout),
+            String::from_utf8_lossy(&self.out.stderr)
+        )
     }
 
     /// Asserts exit code 0.
     pub fn success(self) -> Run {
-        assert!(self.out.status.success(), "terraform {} failed:\n{}", self.args, self.combined());
+        assert!(
+            self.out.status.success(),
+            "terraform {} failed:\n{}",
+            self.args,
+            self.combined()
+        );
         self
     }
 
     /// Asserts failure with `message` somewhere in the output.
     pub fn failure(self, message: &str) -> Run {
-        assert!(!self.out.status.success(), "terraform {} succeeded, expected an error", self.args);
+        assert!(
+            !self.out.status.success(),
+            "terraform {} succeeded, expected an error",
+            self.args
+        );
         let all = self.combined();
         let flat = all.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.contains(message), "expected {message:?} in the output of terraform {}:\n{all}", self.args);
+        assert!(
+            flat.contains(message),
+            "expected {message:?} in the output of terraform {}:\n{all}",
+            self.args
+        );
         self
     }
 }
@@ -220,7 +259,8 @@ pub struct State(pub Json);
 impl State {
     /// The resource object at `address` (panics if absent).
     pub fn resource(&self, address: &str) -> &Json {
-        self.find(address).unwrap_or_else(|| panic!("{address} is not in state:\n{:#}", self.0))
+        self.find(address)
+            .unwrap_or_else(|| panic!("{address} is not in state:\n{:#}", self.0))
     }
 
     pub fn find(&self, address: &str) -> Option<&Json> {

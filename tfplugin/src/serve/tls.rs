@@ -60,7 +60,13 @@ impl ServerIdentity {
         &self,
         client_cert: CertificateDer<'static>,
     ) -> Result<Arc<ServerConfig>, Error> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        // ring does the TLS work (its RNG starts instantly); aws-lc-rs only
+        // verifies signatures, because Terraform's client key is P-521,
+        // which ring cannot verify.
+        let mut provider = rustls::crypto::ring::default_provider();
+        provider.signature_verification_algorithms =
+            rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
+        let provider = Arc::new(provider);
         let verifier = Arc::new(PinnedClient {
             cert: client_cert,
             algorithms: provider.signature_verification_algorithms,

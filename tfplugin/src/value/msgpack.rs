@@ -575,6 +575,25 @@ mod tests {
         }
 
         #[test]
+        fn mutated_encodings_never_panic(
+            (value, ty) in arb_value_and_type(),
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+            cut in any::<usize>(),
+        ) {
+            // Start from a valid encoding, damage it, and decode again.
+            let mut bytes = to_msgpack(&value, &ty).unwrap();
+            for (at, byte) in flips {
+                let n = bytes.len();
+                bytes[at % n] = byte;
+            }
+            let _ = from_msgpack(&bytes, &ty);
+            let n = bytes.len();
+            bytes.truncate(cut % (n + 1));
+            let _ = from_msgpack(&bytes, &ty);
+            let _ = from_msgpack(&bytes, &Type::Dynamic);
+        }
+
+        #[test]
         fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             let ty = Type::object([("a", Type::list(Type::Dynamic)), ("b", Type::map(Type::Number))]);
             let _ = from_msgpack(&bytes, &ty);

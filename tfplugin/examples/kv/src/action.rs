@@ -21,7 +21,11 @@ impl Action for Touch {
         Schema::new(
             Block::new()
                 .describe("Increments an item's touch counter.")
-                .attribute(Attribute::string("name").required().describe("The item to touch.")),
+                .attribute(
+                    Attribute::string("name")
+                        .required()
+                        .describe("The item to touch."),
+                ),
         )
     }
 
@@ -32,10 +36,16 @@ impl Action for Touch {
         let mut r = store
             .get(&name)
             .map_err(|e| Diagnostic::error("Store read failed", e.to_string()))?
-            .ok_or_else(|| Diagnostic::error("No such item", format!("There is no item named {name:?}.")))?;
+            .ok_or_else(|| {
+                Diagnostic::error("No such item", format!("There is no item named {name:?}."))
+            })?;
         r.touches += 1;
-        store.put(&r).map_err(|e| Diagnostic::error("Store write failed", e.to_string()))?;
-        progress.report(format!("{name} touched {} times", r.touches)).await;
+        store
+            .put(&r)
+            .map_err(|e| Diagnostic::error("Store write failed", e.to_string()))?;
+        progress
+            .report(format!("{name} touched {} times", r.touches))
+            .await;
         Ok(())
     }
 }

@@ -20,7 +20,11 @@ impl EphemeralResource for Token {
         Schema::new(
             Block::new()
                 .describe("A short-lived random token.")
-                .attribute(Attribute::number("length").optional().validate(int_between(8, 64)))
+                .attribute(
+                    Attribute::number("length")
+                        .optional()
+                        .validate(int_between(8, 64)),
+                )
                 .attribute(Attribute::string("token").computed().sensitive()),
         )
     }
@@ -34,6 +38,10 @@ impl EphemeralResource for Token {
         token.truncate(len);
         let mut result = config.clone();
         result.set("token", token);
-        Ok(Opened { result, private: None, renew_at: None })
+        Ok(Opened {
+            result,
+            private: None,
+            renew_at: None,
+        })
     }
 }

@@ -21,8 +21,13 @@ impl Function for Checksum {
     }
 
     fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
-        let input = args.first().and_then(Value::as_str).ok_or_else(|| FunctionError::argument(0, "input must be a string"))?;
-        let hash = input.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        let input = args
+            .first()
+            .and_then(Value::as_str)
+            .ok_or_else(|| FunctionError::argument(0, "input must be a string"))?;
+        let hash = input.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
         Ok(Value::String(format!("{hash:016x}")))
     }
 }

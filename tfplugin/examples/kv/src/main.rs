@@ -28,7 +28,11 @@ pub struct Shared(Arc<OnceLock<Store>>);
 impl Shared {
     pub fn store(&self) -> Result<&Store> {
         self.0.get().ok_or_else(|| {
-            Diagnostic::error("Provider not configured", "The kv provider needs `directory` before it can work.").into()
+            Diagnostic::error(
+                "Provider not configured",
+                "The kv provider needs `directory` before it can work.",
+            )
+            .into()
         })
     }
 }
@@ -47,7 +51,11 @@ impl Provider for KvProvider {
         Schema::new(
             Block::new()
                 .describe("Stores items as JSON files in a local directory.")
-                .attribute(Attribute::string("directory").required().describe("Directory that holds the items.")),
+                .attribute(
+                    Attribute::string("directory")
+                        .required()
+                        .describe("Directory that holds the items."),
+                ),
         )
     }
 
@@ -87,7 +95,9 @@ impl Provider for KvProvider {
 
 fn main() -> std::process::ExitCode {
     tfplugin::serve::serve(
-        Arc::new(KvProvider { shared: Shared::default() }),
+        Arc::new(KvProvider {
+            shared: Shared::default(),
+        }),
         tfplugin::serve::Options::new("registry.terraform.io/onto-platform/kv"),
     )
 }

@@ -52,7 +52,9 @@ impl Store {
 
     pub fn get(&self, name: &str) -> io::Result<Option<Record>> {
         match std::fs::read(self.path(name)) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(io::Error::other),
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(io::Error::other),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
@@ -60,7 +62,10 @@ impl Store {
 
     pub fn put(&self, r: &Record) -> io::Result<()> {
         let tmp = self.dir.join(format!(".{}.tmp", r.name));
-        std::fs::write(&tmp, serde_json::to_vec_pretty(r).map_err(io::Error::other)?)?;
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(r).map_err(io::Error::other)?,
+        )?;
         std::fs::rename(tmp, self.path(&r.name))
     }
 
@@ -76,6 +81,11 @@ impl Store {
 pub fn new_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     format!("{:016x}", h.finish())
 }

@@ -8,7 +8,11 @@ use tfplugin::testing::Workdir;
 const SOURCE: &str = "onto-platform/kv";
 
 fn workdir() -> Workdir {
-    Workdir::new(env!("CARGO_MANIFEST_DIR"), SOURCE, env!("CARGO_BIN_EXE_terraform-provider-kv"))
+    Workdir::new(
+        env!("CARGO_MANIFEST_DIR"),
+        SOURCE,
+        env!("CARGO_BIN_EXE_terraform-provider-kv"),
+    )
 }
 
 fn provider_block(w: &Workdir) -> String {
@@ -23,7 +27,8 @@ fn store_file(w: &Workdir, name: &str) -> std::path::PathBuf {
 }
 
 fn read_record(w: &Workdir, name: &str) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(store_file(w, name)).expect("item file")).expect("item JSON")
+    serde_json::from_slice(&std::fs::read(store_file(w, name)).expect("item file"))
+        .expect("item JSON")
 }
 
 #[test]
@@ -80,23 +85,48 @@ output "revision" {
     let state = w.state();
     let id = state.attr("kv_item.a", "id");
     assert_eq!(id.len(), 16);
-    assert_eq!(state.attr("kv_item.b", "value"), id, "b.value was unknown at plan time, known after apply");
+    assert_eq!(
+        state.attr("kv_item.b", "value"),
+        id,
+        "b.value was unknown at plan time, known after apply"
+    );
     assert_eq!(state.attr("kv_item.a", "revision"), "1");
     assert_eq!(state.attr("kv_item.a", "kind"), "plain", "default applied");
-    assert_eq!(state.attr("kv_item.a", "token_applied"), "true", "write-only value reached the provider");
-    assert_eq!(state.resource("kv_item.a")["values"]["token_wo"], serde_json::Value::Null);
-    assert_eq!(state.resource("kv_item.a")["values"]["rule"][1]["action"], "deny");
-    assert_eq!(state.resource("kv_item.a")["values"]["rule"][0]["uid"].as_str().map(str::len), Some(16));
+    assert_eq!(
+        state.attr("kv_item.a", "token_applied"),
+        "true",
+        "write-only value reached the provider"
+    );
+    assert_eq!(
+        state.resource("kv_item.a")["values"]["token_wo"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        state.resource("kv_item.a")["values"]["rule"][1]["action"],
+        "deny"
+    );
+    assert_eq!(
+        state.resource("kv_item.a")["values"]["rule"][0]["uid"]
+            .as_str()
+            .map(str::len),
+        Some(16)
+    );
     assert_eq!(state.output("checksum"), "e71fa2190541574b");
     assert_eq!(state.output("revision"), 1);
 
     let raw = w.raw_state();
     let token = read_record(&w, "a")["token_version"].clone();
     assert_eq!(token, 1);
-    assert!(!raw.contains("\"token_wo\": \"") , "a write-only value reached state:\n{raw}");
+    assert!(
+        !raw.contains("\"token_wo\": \""),
+        "a write-only value reached state:\n{raw}"
+    );
 
     // In-place update: the id stays known in the plan, revision is recomputed.
-    w.config(&hcl.replace("value            = \"hello\"", "value            = \"changed\""));
+    w.config(&hcl.replace(
+        "value            = \"hello\"",
+        "value            = \"changed\"",
+    ));
     assert_eq!(w.plan_actions()["kv_item.a"], ["update"]);
     w.apply();
     let state = w.state();
@@ -118,7 +148,8 @@ output "revision" {
 #[test]
 fn drift_is_detected_and_repaired() {
     let mut w = workdir();
-    let hcl = provider_block(&w) + "resource \"kv_item\" \"a\" {\n  name  = \"a\"\n  value = \"v1\"\n}\n";
+    let hcl =
+        provider_block(&w) + "resource \"kv_item\" \"a\" {\n  name  = \"a\"\n  value = \"v1\"\n}\n";
     w.config(&hcl);
     w.apply();
 
@@ -130,7 +161,11 @@ fn drift_is_detected_and_repaired() {
     assert_eq!(read_record(&w, "a")["value"], "v1");
 
     std::fs::remove_file(store_file(&w, "a")).unwrap();
-    assert_eq!(w.plan_actions()["kv_item.a"], ["create"], "a deleted item is planned for creation");
+    assert_eq!(
+        w.plan_actions()["kv_item.a"],
+        ["create"],
+        "a deleted item is planned for creation"
+    );
     w.apply();
 }
 
@@ -157,31 +192,47 @@ fn import_by_id_and_by_identity() {
     assert_eq!(w.state().attr("kv_item.c", "name"), "c");
 
     w.config(&(base + "resource \"kv_item\" \"x\" {\n  name = \"x\"\n}\n"));
-    w.run(&["import", "-no-color", "kv_item.x", "missing"]).failure("Cannot import non-existent remote object");
+    w.run(&["import", "-no-color", "kv_item.x", "missing"])
+        .failure("Cannot import non-existent remote object");
 }
 
 #[test]
 fn invalid_configuration_is_reported_on_the_attribute() {
     let mut w = workdir();
     let base = provider_block(&w);
-    w.config(&(base.clone() + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n  kind = \"bogus\"\n}\n"));
-    let r = w.run(&["validate", "-no-color"]).failure("\"bogus\" is not one of `plain`, `config`, `secret`");
+    w.config(
+        &(base.clone() + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n  kind = \"bogus\"\n}\n"),
+    );
+    let r = w
+        .run(&["validate", "-no-color"])
+        .failure("\"bogus\" is not one of `plain`, `config`, `secret`");
     assert!(r.combined().contains("kind"), "{}", r.combined());
 
-    w.config(&(base.clone() + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n  settings = { ttl = 999999 }\n}\n"));
-    w.run(&["validate", "-no-color"]).failure("999999 is not a whole number from 0 to 86400");
+    w.config(
+        &(base.clone()
+            + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n  settings = { ttl = 999999 }\n}\n"),
+    );
+    w.run(&["validate", "-no-color"])
+        .failure("999999 is not a whole number from 0 to 86400");
 
-    w.config(&(base.clone() + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n  kind = \"secret\"\n}\n"));
-    w.run(&["validate", "-no-color"]).failure("An item of kind \"secret\" needs `secret`.");
+    w.config(
+        &(base.clone() + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n  kind = \"secret\"\n}\n"),
+    );
+    w.run(&["validate", "-no-color"])
+        .failure("An item of kind \"secret\" needs `secret`.");
 
-    w.config(&(base + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n  create_delay = \"soon\"\n}\n"));
-    w.run(&["validate", "-no-color"]).failure("\"soon\" is not a duration");
+    w.config(
+        &(base + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n  create_delay = \"soon\"\n}\n"),
+    );
+    w.run(&["validate", "-no-color"])
+        .failure("\"soon\" is not a duration");
 }
 
 #[test]
 fn state_from_schema_version_zero_is_upgraded() {
     let mut w = workdir();
-    let hcl = provider_block(&w) + "resource \"kv_item\" \"a\" {\n  name  = \"a\"\n  value = \"old\"\n}\n";
+    let hcl = provider_block(&w)
+        + "resource \"kv_item\" \"a\" {\n  name  = \"a\"\n  value = \"old\"\n}\n";
     w.config(&hcl);
     w.apply();
     // Rewrite the stored state as schema version 0, where `value` was `data`.
@@ -196,7 +247,8 @@ fn state_from_schema_version_zero_is_upgraded() {
     std::fs::write(w.path().join("terraform.tfstate"), state.to_string()).unwrap();
 
     w.assert_no_changes();
-    w.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"]).success();
+    w.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .success();
     assert_eq!(w.state().attr("kv_item.a", "value"), "old");
     assert!(w.raw_state().contains("\"schema_version\": 1"));
 }
@@ -208,8 +260,19 @@ fn action_is_invoked_with_progress() {
         + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n}\n\naction \"kv_touch\" \"t\" {\n  config {\n    name = kv_item.a.name\n  }\n}\n";
     w.config(&hcl);
     w.apply();
-    let out = w.run(&["apply", "-auto-approve", "-no-color", "-invoke=action.kv_touch.t"]).success();
-    assert!(out.stdout().contains("touching a"), "progress not shown:\n{}", out.stdout());
+    let out = w
+        .run(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-invoke=action.kv_touch.t",
+        ])
+        .success();
+    assert!(
+        out.stdout().contains("touching a"),
+        "progress not shown:\n{}",
+        out.stdout()
+    );
     assert_eq!(read_record(&w, "a")["touches"], 1);
 }
 
@@ -237,7 +300,10 @@ fn interrupt_stops_a_long_create_and_keeps_what_exists() {
     let status = child.wait().unwrap();
     let took = sent.elapsed();
     assert!(!status.success(), "an interrupted apply must fail");
-    assert!(took < Duration::from_secs(5), "interrupted apply took {took:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "interrupted apply took {took:?}"
+    );
     // The item was created before the interruption: state must know it.
     let state = w.state();
     assert_eq!(state.attr("kv_item.slow", "name"), "slow");

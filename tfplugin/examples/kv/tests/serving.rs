@@ -27,8 +27,15 @@ struct ClientCert {
 /// A client certificate like Terraform's (Terraform uses ECDSA P-521).
 fn client_cert() -> ClientCert {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap().self_signed(&key).unwrap();
-    ClientCert { pem: cert.pem(), der: cert.der().to_vec(), key: key.serialize_der() }
+    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    ClientCert {
+        pem: cert.pem(),
+        der: cert.der().to_vec(),
+        key: key.serialize_der(),
+    }
 }
 
 struct Plugin {
@@ -47,19 +54,35 @@ fn start(client: &ClientCert, socket_dir: Option<&str>) -> Plugin {
         .env("PLUGIN_MIN_PORT", "20000")
         .env("PLUGIN_MAX_PORT", "20100")
         .env("PLUGIN_CLIENT_CERT", &client.pem)
-        .env("PLUGIN_UNIX_SOCKET_DIR", socket_dir.map_or_else(|| dir.path().to_path_buf(), Into::into))
+        .env(
+            "PLUGIN_UNIX_SOCKET_DIR",
+            socket_dir.map_or_else(|| dir.path().to_path_buf(), Into::into),
+        )
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     let mut child = cmd.spawn().unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let parts: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(parts.len(), 6, "handshake line: {line:?}");
     assert_eq!(&parts[..2], ["1", "6"]);
     assert_eq!(parts[4], "grpc");
-    assert!(!parts[5].ends_with('='), "certificate must be unpadded base64");
-    let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD.decode(parts[5]).unwrap();
-    Plugin { child, network: parts[2].into(), addr: parts[3].into(), server_cert, _dir: dir }
+    assert!(
+        !parts[5].ends_with('='),
+        "certificate must be unpadded base64"
+    );
+    let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(parts[5])
+        .unwrap();
+    Plugin {
+        child,
+        network: parts[2].into(),
+        addr: parts[3].into(),
+        server_cert,
+        _dir: dir,
+    }
 }
 
 /// Trusts exactly the certificate from the handshake line, as go-plugin does.
@@ -78,31 +101,53 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.0.as_slice() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("unexpected server certificate".into()))
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
         }
     }
-    fn verify_tls12_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         let algs = rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
         rustls::crypto::verify_tls12_signature(m, c, d, &algs)
     }
-    fn verify_tls13_signature(&self, m: &[u8], c: &CertificateDer<'_>, d: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         let algs = rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
         rustls::crypto::verify_tls13_signature(m, c, d, &algs)
     }
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms.supported_schemes()
+        rustls::crypto::aws_lc_rs::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
-async fn connect(p: &Plugin, cert: Option<&ClientCert>) -> Result<Channel, tonic::transport::Error> {
-    let builder = ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedServer(p.server_cert.clone())));
+async fn connect(
+    p: &Plugin,
+    cert: Option<&ClientCert>,
+) -> Result<Channel, tonic::transport::Error> {
+    let builder = ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .dangerous()
+    .with_custom_certificate_verifier(Arc::new(PinnedServer(p.server_cert.clone())));
     let mut config = match cert {
         Some(c) => builder
-            .with_client_auth_cert(vec![CertificateDer::from(c.der.clone())], PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(c.key.clone())))
+            .with_client_auth_cert(
+                vec![CertificateDer::from(c.der.clone())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(c.key.clone())),
+            )
             .unwrap(),
         None => builder.with_no_client_auth(),
     };
@@ -116,10 +161,14 @@ async fn connect(p: &Plugin, cert: Option<&ClientCert>) -> Result<Channel, tonic
                 let name = ServerName::try_from("localhost").unwrap();
                 let tls = if network == "unix" {
                     let s = tokio::net::UnixStream::connect(addr).await?;
-                    tokio_rustls::TlsStream::from(connector.connect(name, Box::new(s) as Box<dyn Io>).await?)
+                    tokio_rustls::TlsStream::from(
+                        connector.connect(name, Box::new(s) as Box<dyn Io>).await?,
+                    )
                 } else {
                     let s = tokio::net::TcpStream::connect(addr).await?;
-                    tokio_rustls::TlsStream::from(connector.connect(name, Box::new(s) as Box<dyn Io>).await?)
+                    tokio_rustls::TlsStream::from(
+                        connector.connect(name, Box::new(s) as Box<dyn Io>).await?,
+                    )
                 };
                 Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(tls))
             }
@@ -132,9 +181,14 @@ impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
 
 async fn health(ch: Channel) -> Result<i32, tonic::Status> {
     let mut client = HealthClient::new(ch);
-    let resp = tokio::time::timeout(Duration::from_secs(5), client.check(HealthCheckRequest { service: "plugin".into() }))
-        .await
-        .map_err(|_| tonic::Status::deadline_exceeded("no answer"))??;
+    let resp = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.check(HealthCheckRequest {
+            service: "plugin".into(),
+        }),
+    )
+    .await
+    .map_err(|_| tonic::Status::deadline_exceeded("no answer"))??;
     Ok(resp.into_inner().status)
 }
 
@@ -151,7 +205,10 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitSta
 
 #[test]
 fn refuses_to_run_without_the_cookie() {
-    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-kv")).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_terraform-provider-kv"))
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("This binary is a plugin"));
     assert!(out.stdout.is_empty(), "no handshake without the cookie");
@@ -175,10 +232,18 @@ async fn only_the_pinned_client_certificate_gets_grpc() {
     let mut p = start(&terraform, None);
     assert_eq!(p.network, "unix");
 
-    let ok = connect(&p, Some(&terraform)).await.expect("pinned client connects");
-    assert_eq!(health(ok.clone()).await.unwrap(), ServingStatus::Serving as i32);
+    let ok = connect(&p, Some(&terraform))
+        .await
+        .expect("pinned client connects");
+    assert_eq!(
+        health(ok.clone()).await.unwrap(),
+        ServingStatus::Serving as i32
+    );
 
-    for (who, cert) in [("another certificate", Some(&stranger)), ("no certificate", None)] {
+    for (who, cert) in [
+        ("another certificate", Some(&stranger)),
+        ("no certificate", None),
+    ] {
         let denied = match connect(&p, cert).await {
             Err(_) => true,
             Ok(ch) => health(ch).await.is_err(),
@@ -190,18 +255,29 @@ async fn only_the_pinned_client_certificate_gets_grpc() {
     // SAFETY: signalling our own child.
     unsafe { kill(i32::try_from(p.child.id()).unwrap(), 2) };
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(p.child.try_wait().unwrap().is_none(), "SIGINT killed the plugin");
-    assert_eq!(health(ok.clone()).await.unwrap(), ServingStatus::Serving as i32);
+    assert!(
+        p.child.try_wait().unwrap().is_none(),
+        "SIGINT killed the plugin"
+    );
+    assert_eq!(
+        health(ok.clone()).await.unwrap(),
+        ServingStatus::Serving as i32
+    );
 
     // GRPCController.Shutdown ends the process promptly and cleanly.
     let mut controller = tonic::client::Grpc::new(ok);
     controller.ready().await.unwrap();
-    let path = tonic::codegen::http::uri::PathAndQuery::from_static("/plugin.GRPCController/Shutdown");
+    let path =
+        tonic::codegen::http::uri::PathAndQuery::from_static("/plugin.GRPCController/Shutdown");
     let codec = tonic_prost::ProstCodec::<(), ()>::default();
     let _ = controller.unary(tonic::Request::new(()), path, codec).await;
-    let status = wait_exit(&mut p.child, Duration::from_secs(2)).expect("plugin still running 2 s after Shutdown");
+    let status = wait_exit(&mut p.child, Duration::from_secs(2))
+        .expect("plugin still running 2 s after Shutdown");
     assert!(status.success());
-    assert!(!std::path::Path::new(&p.addr).exists(), "socket file left behind");
+    assert!(
+        !std::path::Path::new(&p.addr).exists(),
+        "socket file left behind"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,12 +286,17 @@ async fn falls_back_to_tcp_in_the_port_range_and_exits_on_sigterm() {
     let mut p = start(&terraform, Some("/nonexistent/socket/dir"));
     assert_eq!(p.network, "tcp");
     let port: u16 = p.addr.rsplit(':').next().unwrap().parse().unwrap();
-    assert!(p.addr.starts_with("127.0.0.1:") && (20000..=20100).contains(&port), "{}", p.addr);
+    assert!(
+        p.addr.starts_with("127.0.0.1:") && (20000..=20100).contains(&port),
+        "{}",
+        p.addr
+    );
     let ch = connect(&p, Some(&terraform)).await.unwrap();
     assert_eq!(health(ch).await.unwrap(), ServingStatus::Serving as i32);
     // SAFETY: signalling our own child.
     unsafe { kill(i32::try_from(p.child.id()).unwrap(), 15) };
-    let status = wait_exit(&mut p.child, Duration::from_secs(2)).expect("SIGTERM did not stop the plugin");
+    let status =
+        wait_exit(&mut p.child, Duration::from_secs(2)).expect("SIGTERM did not stop the plugin");
     assert!(status.success());
 }
 

@@ -1,0 +1,40 @@
+# onto — build, test and benchmark entry points.
+#
+#   make demo    the whole platform on a local AWS emulator (not yet)
+#   make test    everything CI runs; ends with "N passed, M failed"
+#   make bench   benchmark report (handshake, memory, plan time)
+
+SHELL := /bin/bash
+CARGO_TARGET_DIR ?= $(HOME)/.cache/onto-target
+export CARGO_TARGET_DIR
+
+.PHONY: all tools build test lint bench demo fuzz clean
+
+all: build
+
+tools:
+	@bash tools/install.sh
+
+build:
+	cargo build --workspace
+
+test: tools
+	@bash scripts/test.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+bench: tools
+	@bash scripts/bench.sh
+
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-200000} cargo test -p tfplugin --release --lib -- --exact value::msgpack::tests::garbage_never_panics value::msgpack::tests::mutated_encodings_never_panic
+
+demo:
+	@echo "make demo: not yet — the platform demo arrives with the AWS resources and modules."
+	@echo "Until then, 'make test' runs the plugin library against the real Terraform CLI."
+
+clean:
+	cargo clean
+	rm -rf .tools

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Benchmark report for the tfplugin example provider.
+
+Measures:
+  * launch -> handshake line latency (median of N runs) and RSS at handshake;
+  * `terraform plan -refresh=false` over COUNT kv_item resources versus COUNT
+    terraform_data resources, both with applied state, in the same run.
+Prints a table; exits non-zero only when something fails to run.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+
+
+def client_cert(tmp):
+    """A throwaway client certificate, like the one Terraform passes."""
+    key, crt = os.path.join(tmp, "c.key"), os.path.join(tmp, "c.crt")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-521",
+         "-nodes", "-keyout", key, "-out", crt, "-days", "1", "-subj", "/CN=localhost"],
+        check=True, capture_output=True)
+    with open(crt) as f:
+        return f.read()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def handshake(provider, runs, cert):
+    env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="5,6",
+               PLUGIN_CLIENT_CERT=cert, PLUGIN_MIN_PORT="10000", PLUGIN_MAX_PORT="25000")
+    times, rss = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        p = subprocess.Popen([provider], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        line = p.stdout.readline()
+        times.append((time.perf_counter() - start) * 1000)
+        rss.append(rss_kib(p.pid))
+        p.terminate()
+        p.wait()
+        if not line.startswith(b"1|6|"):
+            sys.exit(f"bad handshake line: {line!r}")
+    return statistics.median(times), statistics.median(rss) / 1024
+
+
+def terraform(tf, cwd, env, *args):
+    start = time.perf_counter()
+    r = subprocess.run([tf, *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"terraform {' '.join(args)} failed in {cwd}:\n{r.stdout}\n{r.stderr}")
+    return time.perf_counter() - start
+
+
+def plan_time(tf, provider, count, runs):
+    tmp = tempfile.mkdtemp(prefix="bench-")
+    cli = os.path.join(tmp, "cli.tfrc")
+    with open(cli, "w") as f:
+        f.write('provider_installation {\n  dev_overrides { "onto-platform/kv" = "%s" }\n  direct {}\n}\n'
+                % os.path.dirname(provider))
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=cli, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+    configs = {
+        "kv": 'terraform {\n  required_providers {\n    kv = { source = "onto-platform/kv" }\n  }\n}\n'
+              'provider "kv" {\n  directory = "%s/store"\n}\n'
+              'resource "kv_item" "r" {\n  count = %d\n  name  = "item-${count.index}"\n  value = "v"\n}\n'
+              % (tmp, count),
+        "terraform_data": 'resource "terraform_data" "r" {\n  count = %d\n  input = "v"\n}\n' % count,
+    }
+    result = {}
+    for name, hcl in configs.items():
+        d = os.path.join(tmp, name)
+        os.makedirs(d)
+        with open(os.path.join(d, "main.tf"), "w") as f:
+            f.write(hcl)
+        terraform(tf, d, env, "apply", "-auto-approve", "-input=false")
+    for name in configs:
+        result[name] = []
+    for _ in range(runs):  # interleave so both see the same machine load
+        for name in configs:
+            d = os.path.join(tmp, name)
+            result[name].append(terraform(tf, d, env, "plan", "-refresh=false", "-input=false"))
+    return {k: statistics.median(v) for k, v in result.items()}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--provider", required=True)
+    ap.add_argument("--terraform", required=True)
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--count", type=int, default=300)
+    ap.add_argument("--plan-runs", type=int, default=5)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        cert = client_cert(tmp)
+    ms, mib = handshake(a.provider, a.runs, cert)
+    plans = plan_time(a.terraform, a.provider, a.count, a.plan_runs)
+    ratio = plans["kv"] / plans["terraform_data"]
+    size = os.path.getsize(a.provider) / (1 << 20)
+    print()
+    print("| benchmark | result | target |")
+    print("|---|---|---|")
+    print(f"| launch -> handshake, median of {a.runs} | {ms:.1f} ms | <= 5 ms |")
+    print(f"| RSS at handshake | {mib:.1f} MiB | <= 15 MiB |")
+    print(f"| plan -refresh=false, {a.count} kv_item | {plans['kv']:.2f} s | |")
+    print(f"| plan -refresh=false, {a.count} terraform_data | {plans['terraform_data']:.2f} s | |")
+    print(f"| ratio kv / terraform_data | {ratio:.2f} | <= 1.3 |")
+    print(f"| release binary size | {size:.1f} MiB | <= 40 MiB |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Everything CI runs: formatting, lints, unit tests, acceptance tests against
+# the real Terraform CLI. Ends with one summary line "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+failed_steps=()
+
+step() {
+  local name=$1
+  shift
+  echo "==> $name"
+  if ! "$@" 2>&1 | tee -a "$log"; then
+    failed_steps+=("$name")
+  fi
+}
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+step "cargo test (unit, doc, acceptance)" cargo test --workspace --all-targets
+step "cargo test --doc" cargo test --workspace --doc
+
+passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+
+echo
+if ((${#failed_steps[@]})); then
+  echo "failed steps: ${failed_steps[*]}"
+  # A step that failed without a test count (fmt, clippy, build) still fails the run.
+  ((failed == 0)) && failed=${#failed_steps[@]}
+fi
+echo "${passed} passed, ${failed} failed"
+((${#failed_steps[@]} == 0 && failed == 0))
