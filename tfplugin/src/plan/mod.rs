@@ -501,6 +501,15 @@ mod tests {
         )
     }
 
+    /// A resource object with every attribute present, as Terraform sends it.
+    fn full(pairs: &[(&str, Value)]) -> Value {
+        let mut v = Value::null_object(&schema().ty());
+        for (k, x) in pairs {
+            v.set(k, x.clone());
+        }
+        v
+    }
+
     fn schema() -> Block {
         Block::new()
             .attribute(Attribute::string("name").required().requires_replace())
@@ -517,7 +526,7 @@ mod tests {
 
     #[test]
     fn create_marks_computed_unknown_and_fills_defaults() {
-        let config = obj(&[
+        let config = full(&[
             ("name", "a".into()),
             ("token", "s3cret".into()),
             ("rule", Value::List(vec![obj(&[("uid", Value::Null)])])),
@@ -535,21 +544,21 @@ mod tests {
 
     #[test]
     fn no_change_keeps_prior_values() {
-        let prior = obj(&[
+        let prior = full(&[
             ("name", "a".into()),
             ("id", "x".into()),
             ("revision", 1.into()),
             ("kind", "plain".into()),
             ("rule", Value::List(vec![])),
         ]);
-        let config = obj(&[("name", "a".into()), ("rule", Value::List(vec![]))]);
+        let config = full(&[("name", "a".into()), ("rule", Value::List(vec![]))]);
         let out = plan_change(&schema(), &prior, &prior, &config);
         assert_eq!(out.plan, prior);
     }
 
     #[test]
     fn update_keeps_stable_ids_and_replaces_on_name() {
-        let prior = obj(&[
+        let prior = full(&[
             ("name", "a".into()),
             ("id", "x".into()),
             ("revision", 1.into()),
@@ -557,21 +566,21 @@ mod tests {
         ]);
         let mut proposed = prior.clone();
         proposed.set("value", "new");
-        let config = obj(&[("name", "a".into()), ("value", "new".into())]);
+        let config = full(&[("name", "a".into()), ("value", "new".into())]);
         let out = plan_change(&schema(), &prior, &proposed, &config);
         assert_eq!(out.plan.get("id"), &Value::from("x"));
         assert!(out.plan.get("revision").is_unknown());
         assert!(out.requires_replace.is_empty());
 
         proposed.set("name", "b");
-        let config = obj(&[("name", "b".into())]);
+        let config = full(&[("name", "b".into())]);
         let out = plan_change(&schema(), &prior, &proposed, &config);
         assert_eq!(out.requires_replace, vec![AttributePath::attr("name")]);
     }
 
     #[test]
     fn contract_checks_name_the_attribute() {
-        let config = obj(&[("name", "a".into())]);
+        let config = full(&[("name", "a".into())]);
         let mut plan = config.clone();
         plan.set("name", "changed");
         plan.set("value", "sneaky");

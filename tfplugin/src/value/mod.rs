@@ -73,11 +73,11 @@ impl Value {
         }
     }
 
-    /// Mutable access to an object attribute (inserted as null if missing).
-    /// Returns `None` when this value is not an object.
+    /// Mutable access to an object attribute. `None` when this value is not
+    /// an object or has no such attribute.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
         match self {
-            Value::Object(m) => Some(m.entry(name.to_owned()).or_insert(Value::Null)),
+            Value::Object(m) => m.get_mut(name),
             _ => None,
         }
     }
