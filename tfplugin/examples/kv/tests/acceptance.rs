@@ -317,3 +317,53 @@ extern "C" {
     #[link_name = "kill"]
     fn libc_kill(pid: i32, sig: i32) -> i32;
 }
+
+#[test]
+fn debug_mode_serves_terraform_through_reattach() {
+    use std::io::{BufRead, BufReader};
+    let mut provider = std::process::Command::new(env!("CARGO_BIN_EXE_terraform-provider-kv"))
+        .arg("--debug")
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(provider.stdout.take().unwrap());
+    let mut reattach = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = Some(rest.trim_end_matches('\'').to_owned());
+            break;
+        }
+    }
+    let reattach = reattach.expect("--debug prints TF_REATTACH_PROVIDERS");
+    let json: serde_json::Value = serde_json::from_str(&reattach).unwrap();
+    assert_eq!(
+        json["registry.terraform.io/onto-platform/kv"]["ProtocolVersion"],
+        6
+    );
+
+    let mut w = workdir();
+    w.env("TF_REATTACH_PROVIDERS", &reattach);
+    let hcl = provider_block(&w) + "resource \"kv_item\" \"a\" {\n  name = \"a\"\n}\n";
+    w.config(&hcl);
+    w.apply();
+    assert!(store_file(&w, "a").exists());
+    w.destroy();
+
+    // In debug mode Ctrl-C stops the provider.
+    // SAFETY: signalling our own child.
+    unsafe { libc_kill(i32::try_from(provider.id()).unwrap(), 2) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(status) = provider.try_wait().unwrap() {
+            assert!(status.success());
+            break;
+        }
+        assert!(Instant::now() < deadline, "debug provider ignored Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
