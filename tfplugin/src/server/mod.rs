@@ -296,6 +296,35 @@ fn raw_json(raw: &Option<pb::RawState>) -> Result<serde_json::Value, Diagnostics
     })
 }
 
+/// Validates a configuration for a registered type: decoding, attribute
+/// validators on their exact paths, then the type's own checks.
+fn validate_config<T: ?Sized>(
+    entry: Option<&Entry<T>>,
+    kind: &str,
+    type_name: &str,
+    config: Option<&pb::DynamicValue>,
+    write_only_allowed: bool,
+    custom: impl Fn(&T, &Value, &mut Diagnostics),
+) -> Vec<pb::Diagnostic> {
+    let mut diags = Diagnostics::new();
+    match entry {
+        None => diags.extend(unknown_type(kind, type_name)),
+        Some(e) => {
+            if let Some(config) = one(convert::decode(config, &e.ty, "configuration"), &mut diags) {
+                check_config(
+                    &e.schema.block,
+                    &config,
+                    &AttributePath::root(),
+                    write_only_allowed,
+                    &mut diags,
+                );
+                custom(&e.imp, &config, &mut diags);
+            }
+        }
+    }
+    convert::diagnostics(diags)
+}
+
 type RpcResult<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
@@ -372,23 +401,13 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::validate_provider_config::Request>,
     ) -> RpcResult<pb::validate_provider_config::Response> {
         let req = req.into_inner();
-        let e = &self.inner.provider_schema;
-        let mut diags = Diagnostics::new();
-        if let Some(config) = one(
-            convert::decode(req.config.as_ref(), &e.ty, "provider configuration"),
-            &mut diags,
-        ) {
-            check_config(
-                &e.schema.block,
-                &config,
-                &AttributePath::root(),
-                true,
-                &mut diags,
-            );
-            e.imp.validate(&config, &mut diags);
-        }
+        let e = Some(&self.inner.provider_schema);
+        let diagnostics =
+            validate_config(e, "provider", "", req.config.as_ref(), true, |p, c, d| {
+                p.validate(c, d)
+            });
         Ok(Response::new(pb::validate_provider_config::Response {
-            diagnostics: convert::diagnostics(diags),
+            diagnostics,
         }))
     }
 
@@ -397,28 +416,21 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::validate_resource_config::Request>,
     ) -> RpcResult<pb::validate_resource_config::Response> {
         let req = req.into_inner();
-        let mut diags = Diagnostics::new();
         let write_only = req
             .client_capabilities
             .as_ref()
             .is_some_and(|c| c.write_only_attributes_allowed);
-        if let Some(e) = collect(self.inner.resource(&req.type_name), &mut diags) {
-            if let Some(config) = one(
-                convert::decode(req.config.as_ref(), &e.ty, "configuration"),
-                &mut diags,
-            ) {
-                check_config(
-                    &e.schema.block,
-                    &config,
-                    &AttributePath::root(),
-                    write_only,
-                    &mut diags,
-                );
-                e.imp.validate(&config, &mut diags);
-            }
-        }
+        let e = self.inner.resources.get(&req.type_name);
+        let diagnostics = validate_config(
+            e,
+            "resource",
+            &req.type_name,
+            req.config.as_ref(),
+            write_only,
+            |r, c, d| r.validate(c, d),
+        );
         Ok(Response::new(pb::validate_resource_config::Response {
-            diagnostics: convert::diagnostics(diags),
+            diagnostics,
         }))
     }
 
@@ -427,27 +439,17 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::validate_data_resource_config::Request>,
     ) -> RpcResult<pb::validate_data_resource_config::Response> {
         let req = req.into_inner();
-        let mut diags = Diagnostics::new();
-        match self.inner.data_sources.get(&req.type_name) {
-            None => diags.extend(unknown_type("data source", &req.type_name)),
-            Some(e) => {
-                if let Some(config) = one(
-                    convert::decode(req.config.as_ref(), &e.ty, "configuration"),
-                    &mut diags,
-                ) {
-                    check_config(
-                        &e.schema.block,
-                        &config,
-                        &AttributePath::root(),
-                        true,
-                        &mut diags,
-                    );
-                    e.imp.validate(&config, &mut diags);
-                }
-            }
-        }
+        let e = self.inner.data_sources.get(&req.type_name);
+        let diagnostics = validate_config(
+            e,
+            "data source",
+            &req.type_name,
+            req.config.as_ref(),
+            true,
+            |r, c, d| r.validate(c, d),
+        );
         Ok(Response::new(pb::validate_data_resource_config::Response {
-            diagnostics: convert::diagnostics(diags),
+            diagnostics,
         }))
     }
 
@@ -456,29 +458,17 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
         let req = req.into_inner();
-        let mut diags = Diagnostics::new();
-        match self.inner.ephemerals.get(&req.type_name) {
-            None => diags.extend(unknown_type("ephemeral resource", &req.type_name)),
-            Some(e) => {
-                if let Some(config) = one(
-                    convert::decode(req.config.as_ref(), &e.ty, "configuration"),
-                    &mut diags,
-                ) {
-                    check_config(
-                        &e.schema.block,
-                        &config,
-                        &AttributePath::root(),
-                        true,
-                        &mut diags,
-                    );
-                    e.imp.validate(&config, &mut diags);
-                }
-            }
-        }
+        let e = self.inner.ephemerals.get(&req.type_name);
+        let diagnostics = validate_config(
+            e,
+            "ephemeral resource",
+            &req.type_name,
+            req.config.as_ref(),
+            true,
+            |r, c, d| r.validate(c, d),
+        );
         Ok(Response::new(
-            pb::validate_ephemeral_resource_config::Response {
-                diagnostics: convert::diagnostics(diags),
-            },
+            pb::validate_ephemeral_resource_config::Response { diagnostics },
         ))
     }
 
@@ -487,27 +477,17 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::validate_action_config::Request>,
     ) -> RpcResult<pb::validate_action_config::Response> {
         let req = req.into_inner();
-        let mut diags = Diagnostics::new();
-        match self.inner.actions.get(&req.type_name) {
-            None => diags.extend(unknown_type("action", &req.type_name)),
-            Some(e) => {
-                if let Some(config) = one(
-                    convert::decode(req.config.as_ref(), &e.ty, "configuration"),
-                    &mut diags,
-                ) {
-                    check_config(
-                        &e.schema.block,
-                        &config,
-                        &AttributePath::root(),
-                        true,
-                        &mut diags,
-                    );
-                    e.imp.validate(&config, &mut diags);
-                }
-            }
-        }
+        let e = self.inner.actions.get(&req.type_name);
+        let diagnostics = validate_config(
+            e,
+            "action",
+            &req.type_name,
+            req.config.as_ref(),
+            true,
+            |r, c, d| r.validate(c, d),
+        );
         Ok(Response::new(pb::validate_action_config::Response {
-            diagnostics: convert::diagnostics(diags),
+            diagnostics,
         }))
     }
 
