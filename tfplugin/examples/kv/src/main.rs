@@ -11,6 +11,7 @@ mod ephemeral;
 mod function;
 mod item;
 mod store;
+mod value;
 
 use std::sync::{Arc, OnceLock};
 
@@ -73,7 +74,10 @@ impl Provider for KvProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn tfplugin::resource::Resource>> {
-        vec![Arc::new(item::Item(self.shared.clone()))]
+        vec![
+            Arc::new(item::Item(self.shared.clone())),
+            Arc::new(value::KvValue(self.shared.clone())),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn tfplugin::data_source::DataSource>> {

@@ -367,3 +367,39 @@ fn debug_mode_serves_terraform_through_reattach() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn smallest_resource_round_trip() {
+    let mut w = workdir();
+    let hcl =
+        provider_block(&w) + "resource \"kv_value\" \"v\" {\n  name  = \"v\"\n  value = \"1\"\n}\n";
+    w.config(&hcl);
+    w.apply();
+    w.import_verify("kv_value.v", "v", &[]);
+    w.config(&hcl.replace("\"1\"", "\"2\""));
+    assert_eq!(w.plan_actions()["kv_value.v"], ["update"]);
+    w.apply();
+    assert_eq!(read_record(&w, "v")["value"], "2");
+    w.destroy();
+    assert!(!store_file(&w, "v").exists());
+}
+
+#[test]
+fn provider_configuration_unknown_until_apply() {
+    let mut w = workdir();
+    let hcl = format!(
+        "terraform {{\n  required_providers {{\n    kv = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\n\
+         resource \"terraform_data\" \"dir\" {{\n  input = \"{}/late-store\"\n}}\n\n\
+         provider \"kv\" {{\n  directory = terraform_data.dir.output\n}}\n\n\
+         resource \"kv_item\" \"a\" {{\n  name = \"a\"\n}}\n",
+        w.path().display()
+    );
+    w.config(&hcl);
+    assert_eq!(
+        w.plan_actions()["kv_item.a"],
+        ["create"],
+        "planned without touching the store"
+    );
+    w.apply();
+    assert!(w.path().join("late-store/a.json").exists());
+}
