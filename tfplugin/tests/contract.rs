@@ -230,3 +230,49 @@ async fn unknown_types_and_unimplemented_groups_answer_clearly() {
     let caps = caps.server_capabilities.unwrap();
     assert!(caps.plan_destroy && caps.get_provider_schema_optional && !caps.move_resource_state);
 }
+
+#[tokio::test]
+async fn deferral_only_when_terraform_allows_it() {
+    let svc = ProviderService::new(Arc::new(TestProvider));
+    let unknown = pb::DynamicValue {
+        msgpack: vec![0xd4, 0, 0],
+        json: Vec::new(),
+    };
+    let r = svc
+        .configure_provider(tonic::Request::new(pb::configure_provider::Request {
+            config: Some(unknown),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.diagnostics.is_empty());
+    let c = config("fine", "n");
+    let request = |deferral_allowed| pb::plan_resource_change::Request {
+        type_name: "test_thing".into(),
+        prior_state: dv(&Value::Null),
+        proposed_new_state: dv(&c),
+        config: dv(&c),
+        client_capabilities: Some(pb::ClientCapabilities {
+            deferral_allowed,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let allowed = svc
+        .plan_resource_change(tonic::Request::new(request(true)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        allowed.deferred.map(|d| d.reason),
+        Some(pb::deferred::Reason::ProviderConfigUnknown as i32)
+    );
+    let refused = svc
+        .plan_resource_change(tonic::Request::new(request(false)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(refused.deferred.is_none());
+    assert!(refused.planned_state.is_some());
+}

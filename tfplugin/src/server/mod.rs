@@ -604,6 +604,7 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::read_resource::Request>,
     ) -> RpcResult<pb::read_resource::Response> {
         let req = req.into_inner();
+        debug!(tf_rpc = "ReadResource", tf_resource_type = %req.type_name, "handling request");
         let s = &self.inner;
         let mut diags = Diagnostics::new();
         let mut resp = pb::read_resource::Response {
@@ -661,6 +662,7 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::plan_resource_change::Request>,
     ) -> RpcResult<pb::plan_resource_change::Response> {
         let req = req.into_inner();
+        debug!(tf_rpc = "PlanResourceChange", tf_resource_type = %req.type_name, "handling request");
         let s = &self.inner;
         let mut diags = Diagnostics::new();
         let mut resp = pb::plan_resource_change::Response::default();
@@ -739,6 +741,7 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::apply_resource_change::Request>,
     ) -> RpcResult<pb::apply_resource_change::Response> {
         let req = req.into_inner();
+        debug!(tf_rpc = "ApplyResourceChange", tf_resource_type = %req.type_name, "handling request");
         let s = &self.inner;
         let mut diags = Diagnostics::new();
         let mut resp = pb::apply_resource_change::Response {
@@ -820,6 +823,7 @@ impl ProviderRpc for ProviderService {
         req: Request<pb::import_resource_state::Request>,
     ) -> RpcResult<pb::import_resource_state::Response> {
         let req = req.into_inner();
+        debug!(tf_rpc = "ImportResourceState", tf_resource_type = %req.type_name, "handling request");
         let s = &self.inner;
         let mut diags = Diagnostics::new();
         let mut resp = pb::import_resource_state::Response::default();

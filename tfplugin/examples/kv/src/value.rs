@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use tfplugin::diag::{Diagnostic, Diagnostics, Result};
-use tfplugin::resource::{ApplyRequest, ImportRequest, ReadRequest, Resource};
+use tfplugin::resource::{ApplyRequest, ImportRequest, MoveRequest, ReadRequest, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::Value;
 
@@ -80,6 +80,36 @@ impl Resource for KvValue {
     async fn delete(&self, req: &mut ApplyRequest) -> Result<()> {
         let name = req.prior.get("name").as_str().unwrap_or_default();
         self.0.store()?.delete(name).map_err(io)
+    }
+
+    fn accepts_moves(&self) -> bool {
+        true
+    }
+
+    /// A `kv_item` can become a `kv_value` with a `moved` block: both name
+    /// the same stored record.
+    fn move_state(&self, req: &MoveRequest) -> Result<Value> {
+        if req.source_type != "kv_item" || !req.source_provider.ends_with("onto-platform/kv") {
+            return Err(Diagnostic::error(
+                "Unsupported move",
+                format!(
+                    "kv_value can take state only from kv_item, not {}.",
+                    req.source_type
+                ),
+            )
+            .into());
+        }
+        let field = |k: &str| {
+            req.source_state
+                .get(k)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        Ok(Value::Object(BTreeMap::from([
+            ("id".to_owned(), field("id").into()),
+            ("name".to_owned(), field("name").into()),
+            ("value".to_owned(), field("value").into()),
+        ])))
     }
 
     async fn import(&self, req: &ImportRequest) -> Result<Value> {

@@ -403,3 +403,47 @@ fn provider_configuration_unknown_until_apply() {
     w.apply();
     assert!(w.path().join("late-store/a.json").exists());
 }
+
+#[test]
+fn moved_block_across_resource_types() {
+    let mut w = workdir();
+    let base = provider_block(&w);
+    w.config(
+        &(base.clone() + "resource \"kv_item\" \"a\" {\n  name  = \"a\"\n  value = \"keep\"\n}\n"),
+    );
+    w.apply();
+    let id = w.state().attr("kv_item.a", "id");
+    w.config(
+        &(base + "moved {\n  from = kv_item.a\n  to   = kv_value.a\n}\n\nresource \"kv_value\" \"a\" {\n  name  = \"a\"\n  value = \"keep\"\n}\n"),
+    );
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        out.stdout().contains("0 added, 0 changed, 0 destroyed"),
+        "{}",
+        out.stdout()
+    );
+    w.assert_no_changes();
+    assert_eq!(
+        w.state().attr("kv_value.a", "id"),
+        id,
+        "the same record, not a new one"
+    );
+}
+
+#[test]
+fn provider_logs_reach_terraform_logs() {
+    let mut w = workdir();
+    w.config(&(provider_block(&w) + "resource \"kv_value\" \"a\" {\n  name = \"a\"\n}\n"));
+    w.env("TF_LOG_PROVIDER", "DEBUG");
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let all = out.combined();
+    let line = all
+        .lines()
+        .find(|l| l.contains("tf_rpc=ApplyResourceChange"))
+        .unwrap_or_else(|| panic!("no provider log line for ApplyResourceChange:\n{all}"));
+    assert!(
+        line.contains("[DEBUG]") && line.contains("provider.terraform-provider-kv"),
+        "{line}"
+    );
+    assert!(line.contains("tf_resource_type=kv_value"), "{line}");
+}
