@@ -29,6 +29,8 @@ pub struct Workdir {
     terraform: PathBuf,
     cli_config: PathBuf,
     env: Vec<(String, String)>,
+    source: String,
+    binary: PathBuf,
 }
 
 /// Finds the Terraform CLI, or panics with instructions.
@@ -76,7 +78,39 @@ impl Workdir {
             terraform,
             cli_config,
             env: Vec::new(),
+            source: source.to_owned(),
+            binary: binary.as_ref().to_path_buf(),
         }
+    }
+
+    /// Installs the provider through a `filesystem_mirror` (as version
+    /// `version`) instead of `dev_overrides`, so `terraform init` installs
+    /// it and writes the lock file — needed when a backend's state already
+    /// names the provider, which `dev_overrides` does not cover.
+    pub fn use_mirror(&mut self, version: &str) -> &mut Self {
+        let mirror = self.dir.path().join("mirror");
+        let (namespace, kind) = self
+            .source
+            .split_once('/')
+            .expect("source is namespace/type");
+        let platform = format!("{}_{}", std::env::consts::OS, go_arch());
+        let dir = mirror.join(format!(
+            "registry.terraform.io/{namespace}/{kind}/{version}/{platform}"
+        ));
+        std::fs::create_dir_all(&dir).expect("create mirror");
+        let exe = dir.join(format!("terraform-provider-{kind}_v{version}"));
+        std::os::unix::fs::symlink(&self.binary, &exe).expect("link provider into mirror");
+        std::fs::write(
+            &self.cli_config,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/{}\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/{}\"]\n  }}\n}}\n",
+                mirror.display(),
+                self.source,
+                self.source
+            ),
+        )
+        .expect("write CLI config");
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -202,6 +236,14 @@ impl Workdir {
     pub fn destroy(&mut self) -> Run {
         self.run(&["destroy", "-auto-approve", "-no-color"])
             .success()
+    }
+}
+
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
     }
 }
 

@@ -1,0 +1,63 @@
+//! The provider block: schema and parsed settings.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
+use tfplugin::validate::{int_between, one_of};
+use tfplugin::value::Type;
+
+/// Environments a deployment can be.
+pub const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
+
+pub fn schema() -> Schema {
+    Schema::new(
+        Block::new()
+            .describe("The onto provider manages the onto platform on AWS. One provider serves every region: resources take an optional `region`.")
+            .attribute(Attribute::string("region").optional().describe("Default AWS region. Defaults to the standard AWS environment and profile chain (`AWS_REGION`, `~/.aws/config`)."))
+            .attribute(Attribute::string("profile").optional().describe("Named profile from the shared AWS config and credentials files."))
+            .attribute(Attribute::string("access_key").optional().sensitive().describe("Static access key. Prefer the environment or a profile."))
+            .attribute(Attribute::string("secret_key").optional().sensitive().describe("Static secret key."))
+            .attribute(Attribute::string("token").optional().sensitive().describe("Session token for temporary static credentials."))
+            .attribute(Attribute::new("endpoints", Type::map(Type::String)).optional().describe("Per-service endpoint URLs, keyed by service (`s3`, `dynamodb`, `ecr`, `sts`, ...)."))
+            .attribute(Attribute::string("endpoint_url").optional().describe("One endpoint URL for every service, e.g. a local emulator. Also enables S3 path-style addressing."))
+            .attribute(Attribute::new("default_tags", Type::map(Type::String)).optional().describe("Tags added to every taggable resource."))
+            .attribute(Attribute::number("max_retries").optional().validate(int_between(0, 25)).describe("How many times a throttled or failed (5xx) AWS call is retried, with jittered backoff. Default 5."))
+            .attribute(Attribute::string("environment").optional().validate(one_of(&ENVIRONMENTS)).describe("The deployment environment: `dev`, `staging` or `prod` — typically `terraform.workspace`. Tags every resource and selects protections (prod refuses destructive settings without an explicit override). Default `dev`."))
+            .attribute(Attribute::new("allowed_account_ids", Type::set(Type::String)).optional().describe("Refuse to run against any other AWS account."))
+            .block(NestedBlock::single(
+                "assume_role",
+                Block::new()
+                    .describe("Assume this IAM role for every call.")
+                    .attribute(Attribute::string("role_arn").required())
+                    .attribute(Attribute::string("session_name").optional())
+                    .attribute(Attribute::string("external_id").optional())
+                    .attribute(Attribute::string("duration").optional().validate(tfplugin::validate::duration())),
+            )),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration: Option<String>,
+}
+
+/// The provider block, as typed settings.
+#[derive(Debug, Default, Deserialize)]
+pub struct Config {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub endpoints: Option<BTreeMap<String, String>>,
+    pub endpoint_url: Option<String>,
+    pub default_tags: Option<BTreeMap<String, String>>,
+    pub max_retries: Option<u32>,
+    pub environment: Option<String>,
+    pub allowed_account_ids: Option<Vec<String>>,
+    pub assume_role: Option<AssumeRole>,
+}

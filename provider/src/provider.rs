@@ -1,0 +1,97 @@
+//! The provider: configuration, and the types it offers.
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use tfplugin::diag::{Diagnostic, Diagnostics, Result};
+use tfplugin::provider::{ConfigureRequest, Provider};
+use tfplugin::schema::Schema;
+use tfplugin::value::{typed, AttributePath};
+
+use crate::aws::Aws;
+use crate::config::{self, Config};
+
+/// The configured AWS access, shared by every resource of one provider.
+#[derive(Clone, Default)]
+pub struct Shared(Arc<OnceLock<Aws>>);
+
+impl Shared {
+    /// `None` while the provider configuration is unknown (planning only).
+    pub fn get(&self) -> Option<&Aws> {
+        self.0.get()
+    }
+
+    pub fn require(&self) -> Result<&Aws> {
+        self.get().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "The onto provider configuration is not known yet; this operation needs it.",
+            )
+            .into()
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct Onto {
+    shared: Shared,
+}
+
+#[async_trait]
+impl Provider for Onto {
+    fn type_name(&self) -> &str {
+        "onto"
+    }
+
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    async fn configure(&self, req: ConfigureRequest) -> Result<()> {
+        if !req.is_known() {
+            // Planned without AWS calls; Terraform configures again at apply.
+            return Ok(());
+        }
+        let cfg: Config = typed::from_value(&req.config).map_err(|e| {
+            Diagnostics::from(Diagnostic::error(
+                "Invalid provider configuration",
+                e.to_string(),
+            ))
+        })?;
+        let aws = Aws::load(&cfg).await?;
+        if let Some(allowed) = cfg.allowed_account_ids.as_ref().filter(|a| !a.is_empty()) {
+            let me = aws
+                .sts(&aws.region)
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| Diagnostics::from(crate::aws::error("sts:GetCallerIdentity", &e)))?;
+            let account = me.account().unwrap_or_default();
+            if !allowed.iter().any(|a| a == account) {
+                return Err(Diagnostic::error(
+                    "AWS account not allowed",
+                    format!("The credentials belong to account {account}, which is not in allowed_account_ids ({}).", allowed.join(", ")),
+                )
+                .at(AttributePath::attr("allowed_account_ids"))
+                .into());
+            }
+        }
+        let _ = self.shared.0.set(aws);
+        Ok(())
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn tfplugin::resource::Resource>> {
+        vec![
+            Arc::new(crate::resources::registry::Registry(self.shared.clone())),
+            Arc::new(crate::resources::state_backend::StateBackend(
+                self.shared.clone(),
+            )),
+        ]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn tfplugin::data_source::DataSource>> {
+        vec![Arc::new(
+            crate::data_sources::caller_identity::CallerIdentity(self.shared.clone()),
+        )]
+    }
+}

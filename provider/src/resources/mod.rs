@@ -1,0 +1,4 @@
+//! Managed resources, one file each.
+
+pub mod registry;
+pub mod state_backend;

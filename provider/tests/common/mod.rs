@@ -1,0 +1,132 @@
+//! Shared pieces of the provider's acceptance tests: a moto server on a
+//! free loopback port per test, the provider block pointing at it, and SDK
+//! clients for changes made "out of band".
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tfplugin::testing::Workdir;
+
+pub const SOURCE: &str = "onto-platform/onto";
+pub const REGION: &str = "eu-west-1";
+
+/// A moto server, stopped when dropped.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+fn moto_binary() -> PathBuf {
+    let start = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    start
+        .ancestors()
+        .map(|d| d.join(".tools/bin/moto_server"))
+        .find(|p| p.is_file())
+        .expect("no moto_server: run `make tools` (installs it into .tools/)")
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(moto_binary())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// The provider block for this emulator.
+    pub fn provider(&self, environment: &str) -> String {
+        format!(
+            "terraform {{\n  required_providers {{\n    onto = {{ source = \"{SOURCE}\" }}\n  }}\n}}\n\n\
+             provider \"onto\" {{\n  region       = \"{REGION}\"\n  endpoint_url = \"{}\"\n  access_key   = \"test\"\n  secret_key   = \"test\"\n  environment  = \"{environment}\"\n  default_tags = {{ project = \"onto\" }}\n}}\n",
+            self.url
+        )
+    }
+
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.url)
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "test", "test", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
+    pub async fn ecr(&self) -> aws_sdk_ecr::Client {
+        aws_sdk_ecr::Client::new(&self.sdk().await)
+    }
+
+    pub async fn s3(&self) -> aws_sdk_s3::Client {
+        let conf = aws_sdk_s3::config::Builder::from(&self.sdk().await)
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk().await)
+    }
+
+    /// A backend configuration file for `terraform init -backend-config=`.
+    pub fn backend_file(&self, bucket: &str, lock: &str) -> String {
+        let url = &self.url;
+        format!(
+            "bucket = \"{bucket}\"\nkey = \"platform.tfstate\"\nregion = \"{REGION}\"\n{lock}\nencrypt = true\n\
+             access_key = \"test\"\nsecret_key = \"test\"\n\
+             endpoints = {{ s3 = \"{url}\", dynamodb = \"{url}\", sts = \"{url}\", iam = \"{url}\" }}\n\
+             use_path_style = true\nskip_credentials_validation = true\nskip_requesting_account_id = true\n\
+             skip_metadata_api_check = true\nskip_region_validation = true\n"
+        )
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn workdir() -> Workdir {
+    let mut w = Workdir::new(
+        env!("CARGO_MANIFEST_DIR"),
+        SOURCE,
+        env!("CARGO_BIN_EXE_terraform-provider-onto"),
+    );
+    // Keep AWS settings of the machine out of the tests.
+    for var in [
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ] {
+        w.env(var, "");
+    }
+    w.env("AWS_EC2_METADATA_DISABLED", "true");
+    w
+}
