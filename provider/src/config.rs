@@ -14,7 +14,7 @@ pub fn schema() -> Schema {
     Schema::new(
         Block::new()
             .describe("The onto provider manages the onto platform on AWS. One provider serves every region: resources take an optional `region`.")
-            .attribute(Attribute::string("region").optional().describe("Default AWS region. Defaults to the standard AWS environment and profile chain (`AWS_REGION`, `~/.aws/config`)."))
+            .attribute(Attribute::string("region").optional().validate(crate::validators::region()).describe("Default AWS region. Defaults to the standard AWS environment and profile chain (`AWS_REGION`, `~/.aws/config`)."))
             .attribute(Attribute::string("profile").optional().describe("Named profile from the shared AWS config and credentials files."))
             .attribute(Attribute::string("access_key").optional().sensitive().describe("Static access key. Prefer the environment or a profile."))
             .attribute(Attribute::string("secret_key").optional().sensitive().describe("Static secret key."))

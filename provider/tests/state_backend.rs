@@ -106,6 +106,21 @@ async fn lifecycle_import_drift_update_and_guarded_destroy() {
 
     w.import_verify("onto_state_backend.tf", "onto-state-dev", &[]);
     w.assert_no_changes();
+    // And through an import block.
+    w.run(&["state", "rm", "onto_state_backend.tf"]).success();
+    w.config(
+        &(base.clone()
+            + BACKEND
+            + "\nimport {\n  to = onto_state_backend.tf\n  id = \"onto-state-dev\"\n}\n"),
+    );
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        out.stdout().contains("1 imported, 0 added, 0 changed"),
+        "{}",
+        out.stdout()
+    );
+    w.config(&(base.clone() + BACKEND));
+    w.assert_no_changes();
 
     // Drift: versioning suspended and public access unblocked out of band.
     s3.put_bucket_versioning()

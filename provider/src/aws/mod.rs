@@ -63,12 +63,8 @@ impl Aws {
     /// Loads credentials and region from the provider block and the standard
     /// AWS chain. Makes no AWS call.
     pub async fn load(cfg: &Config) -> Result<Aws, Diagnostics> {
-        let retries = cfg.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(retries + 1)
-                .with_max_backoff(Duration::from_secs(20)),
-        );
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry_config(cfg.max_retries.unwrap_or(DEFAULT_MAX_RETRIES)));
         if let Some(r) = &cfg.region {
             loader = loader.region(Region::new(r.clone()));
         }
@@ -122,12 +118,16 @@ impl Aws {
                 )
                 .build();
         }
-        let region = sdk.region().map(ToString::to_string).ok_or_else(|| {
-            Diagnostics::from(Diagnostic::error(
-                "No AWS region",
-                "Set `region` in the provider block, or AWS_REGION in the environment, or a region in your AWS profile.",
-            ))
-        })?;
+        let region = sdk
+            .region()
+            .map(ToString::to_string)
+            .filter(|r| !r.is_empty())
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    "No AWS region",
+                    "Set `region` in the provider block, or AWS_REGION in the environment, or a region in your AWS profile.",
+                ))
+            })?;
         Ok(Aws {
             sdk,
             region,
@@ -210,6 +210,14 @@ impl Aws {
     }
 }
 
+/// Standard retry mode: throttling, 5xx and transient network errors are
+/// retried with jittered exponential backoff; everything else fails at once.
+pub fn retry_config(max_retries: u32) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(max_retries + 1)
+        .with_max_backoff(Duration::from_secs(20))
+}
+
 /// An AWS refusal as a diagnostic: operation, error code, message and
 /// request id, so it can be looked up in CloudTrail or with AWS support.
 pub fn error<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> Diagnostic
@@ -273,5 +281,85 @@ where
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The emulator cannot throttle or fail on demand: these paths are
+    //! tested at the SDK layer with aws-smithy-mocks.
+
+    use super::*;
+    use aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesOutput;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    fn json_error(status: u16, code: &str, message: &str) -> HttpResponse {
+        let mut r = HttpResponse::new(
+            StatusCode::try_from(status).unwrap(),
+            SdkBody::from(format!(r#"{{"__type":"{code}","message":"{message}"}}"#)),
+        );
+        r.headers_mut().insert("x-amzn-RequestId", "req-1234");
+        r.headers_mut()
+            .insert("content-type", "application/x-amz-json-1.1");
+        r
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_then_succeeds() {
+        let rule = mock!(aws_sdk_ecr::Client::describe_repositories)
+            .sequence()
+            .http_response(|| json_error(400, "ThrottlingException", "Rate exceeded"))
+            .times(2)
+            .output(|| DescribeRepositoriesOutput::builder().build())
+            .build();
+        let ecr = mock_client!(aws_sdk_ecr, RuleMode::Sequential, [&rule], |c| c
+            .retry_config(retry_config(3).with_initial_backoff(Duration::from_millis(1))));
+        ecr.describe_repositories()
+            .send()
+            .await
+            .expect("succeeds after retries");
+        assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn other_errors_fail_fast_naming_operation_code_and_request_id() {
+        let rule = mock!(aws_sdk_ecr::Client::describe_repositories)
+            .sequence()
+            .http_response(|| json_error(400, "AccessDeniedException", "not allowed"))
+            .repeatedly()
+            .build();
+        let ecr = mock_client!(aws_sdk_ecr, RuleMode::Sequential, [&rule], |c| c
+            .retry_config(retry_config(5).with_initial_backoff(Duration::from_millis(1))));
+        let err = ecr.describe_repositories().send().await.unwrap_err();
+        assert_eq!(rule.num_calls(), 1, "a refusal is not retried");
+        let d = error("ecr:DescribeRepositories", &err);
+        assert_eq!(d.summary, "AWS ecr:DescribeRepositories failed");
+        assert!(
+            d.detail.contains("AccessDeniedException: not allowed"),
+            "{}",
+            d.detail
+        );
+        assert!(d.detail.contains("request id req-1234"), "{}", d.detail);
+    }
+
+    #[tokio::test]
+    async fn eventual_consistency_errors_are_retried_until_they_clear() {
+        let rule = mock!(aws_sdk_ecr::Client::describe_repositories)
+            .sequence()
+            .http_response(|| json_error(400, "InvalidParameterException", "principal not found"))
+            .times(2)
+            .output(|| DescribeRepositoriesOutput::builder().build())
+            .build();
+        let ecr = mock_client!(aws_sdk_ecr, RuleMode::Sequential, [&rule]);
+        let out = retry_eventual(
+            &["InvalidParameterException"],
+            Duration::from_secs(10),
+            || ecr.describe_repositories().send(),
+        )
+        .await;
+        assert!(out.is_ok());
+        assert_eq!(rule.num_calls(), 3);
     }
 }

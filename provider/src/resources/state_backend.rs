@@ -443,13 +443,11 @@ async fn converge_bucket(aws: &Aws, region: &str, m: &Model) -> Result<()> {
 }
 
 async fn wait_table_active(
-    aws: &Aws,
-    region: &str,
+    ddb: &aws_sdk_dynamodb::Client,
     table: &str,
     limit: Duration,
     stop: &Stop,
 ) -> Result<String> {
-    let ddb = aws.dynamodb(region);
     wait_until(&format!("lock table {table}"), limit, stop, || async {
         let out = ddb
             .describe_table()
@@ -519,7 +517,7 @@ async fn converge_table(
                 .is_some_and(|s| s.is_resource_in_use_exception()) =>
         {
             // Exists: ours (adopt and converge) or someone else's (refuse).
-            let arn = wait_table_active(aws, region, &table, limit, stop).await?;
+            let arn = wait_table_active(&ddb, &table, limit, stop).await?;
             let existing: BTreeMap<String, String> = ddb
                 .list_tags_of_resource()
                 .resource_arn(&arn)
@@ -547,7 +545,7 @@ async fn converge_table(
         }
         Err(e) => return Err(aws::error("dynamodb:CreateTable", &e).into()),
     }
-    wait_table_active(aws, region, &table, limit, stop).await?;
+    wait_table_active(&ddb, &table, limit, stop).await?;
     ddb.update_continuous_backups()
         .table_name(&table)
         .point_in_time_recovery_specification(
@@ -890,6 +888,56 @@ impl Resource for StateBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
+    use aws_sdk_dynamodb::types::TableDescription;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    fn table(status: TableStatus) -> DescribeTableOutput {
+        DescribeTableOutput::builder()
+            .table(
+                TableDescription::builder()
+                    .table_status(status)
+                    .table_arn("arn:aws:dynamodb:eu-west-1:123456789012:table/t")
+                    .build(),
+            )
+            .build()
+    }
+
+    /// The emulator creates tables ACTIVE at once; real DynamoDB passes
+    /// through CREATING. The waiter is tested on mocked transitions.
+    #[tokio::test(start_paused = true)]
+    async fn waits_through_creating_until_active() {
+        let rule = mock!(aws_sdk_dynamodb::Client::describe_table)
+            .sequence()
+            .output(|| table(TableStatus::Creating))
+            .times(3)
+            .output(|| table(TableStatus::Active))
+            .build();
+        let ddb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule]);
+        let arn = wait_table_active(&ddb, "t", Duration::from_secs(60), &Stop::new())
+            .await
+            .unwrap();
+        assert!(arn.ends_with("table/t"));
+        assert_eq!(rule.num_calls(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_table_stuck_creating_times_out_with_its_status() {
+        let rule = mock!(aws_sdk_dynamodb::Client::describe_table)
+            .sequence()
+            .output(|| table(TableStatus::Creating))
+            .repeatedly()
+            .build();
+        let ddb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&rule]);
+        let err = wait_table_active(&ddb, "t", Duration::from_secs(30), &Stop::new())
+            .await
+            .unwrap_err();
+        let d = err.iter().next().unwrap();
+        assert!(
+            d.summary.contains("lock table t") && d.detail.contains("creating"),
+            "{d}"
+        );
+    }
 
     #[test]
     fn backend_config_covers_both_lock_methods() {
