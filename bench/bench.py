@@ -9,7 +9,9 @@ Prints a table; exits non-zero only when something fails to run.
 """
 
 import argparse
+import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -96,6 +98,79 @@ def plan_time(tf, provider, count, runs):
     return {k: statistics.median(v) for k, v in result.items()}
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url, method="GET"):
+    import urllib.request
+    req = urllib.request.Request(url, method=method)
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+
+
+def onto_bench(tf, provider, moto, count, runs):
+    """plan -refresh=false of COUNT onto_registry vs terraform_data, and AWS
+    calls per refreshed resource counted with moto's request recorder."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                http(url + "/moto-api/data.json")
+                break
+            except OSError:
+                if time.time() > deadline:
+                    sys.exit("moto did not start")
+                time.sleep(0.1)
+        tmp = tempfile.mkdtemp(prefix="bench-onto-")
+        cli = os.path.join(tmp, "cli.tfrc")
+        with open(cli, "w") as f:
+            f.write('provider_installation {\n  dev_overrides { "onto-platform/onto" = "%s" }\n  direct {}\n}\n'
+                    % os.path.dirname(provider))
+        env = dict(os.environ, TF_CLI_CONFIG_FILE=cli, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
+                   AWS_EC2_METADATA_DISABLED="true")
+        configs = {
+            "onto": 'terraform {\n  required_providers {\n    onto = { source = "onto-platform/onto" }\n  }\n}\n'
+                    'provider "onto" {\n  region = "eu-west-1"\n  endpoint_url = "%s"\n'
+                    '  access_key = "test"\n  secret_key = "test"\n}\n'
+                    'resource "onto_registry" "r" {\n  count = %d\n  name  = "repo-${count.index}"\n}\n' % (url, count),
+            "terraform_data": 'resource "terraform_data" "r" {\n  count = %d\n  input = "v"\n}\n' % count,
+        }
+        for name, hcl in configs.items():
+            d = os.path.join(tmp, name)
+            os.makedirs(d)
+            with open(os.path.join(d, "main.tf"), "w") as f:
+                f.write(hcl)
+            terraform(tf, d, env, "apply", "-auto-approve", "-input=false")
+        times = {name: [] for name in configs}
+        for _ in range(runs):
+            for name in configs:
+                times[name].append(terraform(tf, os.path.join(tmp, name), env, "plan", "-refresh=false", "-input=false"))
+        # AWS calls of one refreshing plan, by operation.
+        http(url + "/moto-api/recorder/reset-recording", "POST")
+        http(url + "/moto-api/recorder/start-recording", "POST")
+        terraform(tf, os.path.join(tmp, "onto"), env, "plan", "-input=false")
+        http(url + "/moto-api/recorder/stop-recording", "POST")
+        calls = {}
+        for line in http(url + "/moto-api/recorder/download-recording").decode().splitlines():
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            target = (rec.get("headers") or {}).get("X-Amz-Target", "")
+            op = target.split(".")[-1] if target else rec.get("method", "?") + " " + rec.get("url", "?").split("?")[0]
+            calls[op] = calls.get(op, 0) + 1
+        return {k: statistics.median(v) for k, v in times.items()}, calls
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--provider", required=True)
@@ -103,6 +178,8 @@ def main():
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--plan-runs", type=int, default=5)
+    ap.add_argument("--onto", help="terraform-provider-onto binary: also benchmark onto_registry")
+    ap.add_argument("--moto", help="moto_server executable (with --onto)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         cert = client_cert(tmp)
@@ -119,7 +196,17 @@ def main():
     print(f"| plan -refresh=false, {a.count} terraform_data | {plans['terraform_data']:.2f} s | |")
     print(f"| ratio kv_value / terraform_data (same schema size) | {ratio:.2f} | <= 1.3 |")
     print(f"| plan -refresh=false, {a.count} kv_item (17 attributes, 3 blocks) | {plans['kv_item']:.2f} s | |")
-    print(f"| release binary size | {size:.1f} MiB | <= 40 MiB |")
+    print(f"| release binary size (kv) | {size:.1f} MiB | <= 40 MiB |")
+    if a.onto:
+        times, calls = onto_bench(a.terraform, a.onto, a.moto, a.count, a.plan_runs)
+        r = times["onto"] / times["terraform_data"]
+        print(f"| plan -refresh=false, {a.count} onto_registry | {times['onto']:.2f} s | |")
+        print(f"| ratio onto_registry / terraform_data | {r:.2f} | <= 1.3 |")
+        print(f"| release binary size (onto) | {os.path.getsize(a.onto) / (1 << 20):.1f} MiB | <= 40 MiB |")
+        print()
+        print(f"AWS calls per refreshed onto_registry ({a.count} resources, one refreshing plan):")
+        for op, n in sorted(calls.items()):
+            print(f"  {op}: {n / a.count:.2f}")
 
 
 if __name__ == "__main__":

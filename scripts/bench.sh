@@ -4,7 +4,9 @@
 # Terraform's built-in terraform_data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p terraform-provider-kv
+cargo build --release -p terraform-provider-kv -p terraform-provider-onto
 exec python3 bench/bench.py \
   --provider "$CARGO_TARGET_DIR/release/terraform-provider-kv" \
+  --onto "$CARGO_TARGET_DIR/release/terraform-provider-onto" \
+  --moto "$PWD/.tools/bin/moto_server" \
   --terraform "$PWD/.tools/bin/terraform" "$@"

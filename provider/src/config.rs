@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use tfplugin::diag::Diagnostics;
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
-use tfplugin::validate::{int_between, one_of};
+use tfplugin::validate::{int_between, Validator};
 use tfplugin::value::Type;
+use tfplugin::value::{AttributePath, Value};
 
 /// Environments a deployment can be.
 pub const ENVIRONMENTS: [&str; 3] = ["dev", "staging", "prod"];
@@ -23,7 +25,7 @@ pub fn schema() -> Schema {
             .attribute(Attribute::string("endpoint_url").optional().describe("One endpoint URL for every service, e.g. a local emulator. Also enables S3 path-style addressing."))
             .attribute(Attribute::new("default_tags", Type::map(Type::String)).optional().describe("Tags added to every taggable resource."))
             .attribute(Attribute::number("max_retries").optional().validate(int_between(0, 25)).describe("How many times a throttled or failed (5xx) AWS call is retried, with jittered backoff. Default 5."))
-            .attribute(Attribute::string("environment").optional().validate(one_of(&ENVIRONMENTS)).describe("The deployment environment: `dev`, `staging` or `prod` — typically `terraform.workspace`. Tags every resource and selects protections (prod refuses destructive settings without an explicit override). Default `dev`."))
+            .attribute(Attribute::string("environment").optional().validate(Environment).describe("The deployment environment: `dev`, `staging` or `prod` — typically `terraform.workspace`. Tags every resource and selects protections (prod refuses destructive settings without an explicit override). Default `dev`."))
             .attribute(Attribute::new("allowed_account_ids", Type::set(Type::String)).optional().describe("Refuse to run against any other AWS account."))
             .block(NestedBlock::single(
                 "assume_role",
@@ -35,6 +37,29 @@ pub fn schema() -> Schema {
                     .attribute(Attribute::string("duration").optional().validate(tfplugin::validate::duration())),
             )),
     )
+}
+
+/// `dev`, `staging` or `prod`, with a hint for Terraform's `default`
+/// workspace (the usual value is `terraform.workspace`).
+struct Environment;
+
+impl Validator for Environment {
+    fn description(&self) -> String {
+        "one of `dev`, `staging`, `prod`".into()
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        match value.as_str() {
+            Some(e) if ENVIRONMENTS.contains(&e) => {}
+            Some("default") => diags.error_at(
+                path.clone(),
+                "No environment selected",
+                "environment is \"default\", Terraform's default workspace. Select one: terraform workspace select -or-create dev (or staging, prod).",
+            ),
+            Some(other) => diags.error_at(path.clone(), "Invalid value", format!("{other:?} is not one of `dev`, `staging`, `prod`.")),
+            None => {}
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
