@@ -9,6 +9,16 @@ use std::time::Duration;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 use common::{workdir, Moto};
 
+async fn moto_ddb_delete(moto: &Moto, table: &str) {
+    moto.dynamodb()
+        .await
+        .delete_table()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The bucket's versioning status, read from the raw response (the emulator
 /// answers with a root element the SDK refuses).
 async fn versioning(s3: &aws_sdk_s3::Client, bucket: &str) -> String {
@@ -139,8 +149,22 @@ async fn lifecycle_import_drift_update_and_guarded_destroy() {
         .await
         .unwrap();
     assert_eq!(w.plan_actions()["onto_state_backend.tf"], ["update"]);
+    let fix: Vec<String> = w
+        .planned_attribute_changes("onto_state_backend.tf")
+        .into_iter()
+        .collect();
+    assert_eq!(
+        fix,
+        ["public_access_blocked", "versioning"],
+        "the plan proposes exactly the fix"
+    );
     w.apply();
     assert_eq!(versioning(&s3, b).await, "Enabled");
+    // Deleted out of band (the table too): the plan recreates the backend.
+    s3.delete_bucket().bucket(b).send().await.unwrap();
+    moto_ddb_delete(&moto, "onto-state-dev-lock").await;
+    assert_eq!(w.plan_actions()["onto_state_backend.tf"], ["create"]);
+    w.apply();
 
     // In place vs replacement.
     let updated = BACKEND.replace(

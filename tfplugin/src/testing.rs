@@ -203,6 +203,34 @@ impl Workdir {
             .collect()
     }
 
+    /// Plans and returns, for `address`, the top-level attributes whose
+    /// planned value differs from the current one (or becomes unknown) —
+    /// to assert that a plan proposes exactly the expected fix.
+    pub fn planned_attribute_changes(&self, address: &str) -> std::collections::BTreeSet<String> {
+        self.run(&["plan", "-out=tfplan", "-no-color"]).success();
+        let show = self.run(&["show", "-json", "tfplan"]).success();
+        let json: Json = serde_json::from_slice(&show.out.stdout).expect("plan JSON");
+        let change = json["resource_changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|rc| rc["address"] == address)
+            .map(|rc| rc["change"].clone())
+            .unwrap_or_else(|| panic!("{address} has no planned change"));
+        let empty = serde_json::Map::new();
+        let before = change["before"].as_object().unwrap_or(&empty);
+        let after = change["after"].as_object().unwrap_or(&empty);
+        let unknown = change["after_unknown"].as_object().unwrap_or(&empty);
+        before
+            .keys()
+            .chain(after.keys())
+            .filter(|k| {
+                before.get(*k) != after.get(*k) || unknown.get(*k).is_some_and(|u| u == true)
+            })
+            .cloned()
+            .collect()
+    }
+
     /// The current state as `terraform show -json` reports it.
     pub fn state(&self) -> State {
         let show = self.run(&["show", "-json"]).success();
