@@ -3,12 +3,13 @@
 #   make demo    the whole platform on a local AWS emulator (not yet)
 #   make test    everything CI runs; ends with "N passed, M failed"
 #   make bench   benchmark report (handshake, memory, plan time)
+#   make docs    regenerate docs/ from the provider schemas and examples/
 
 SHELL := /bin/bash
 CARGO_TARGET_DIR ?= $(HOME)/.cache/onto-target
 export CARGO_TARGET_DIR
 
-.PHONY: all tools build test lint bench demo fuzz clean
+.PHONY: all tools build test lint bench demo docs fuzz clean
 
 all: build
 
@@ -27,6 +28,9 @@ lint:
 
 bench: tools
 	@bash scripts/bench.sh
+
+docs:
+	UPDATE_DOCS=1 cargo test -p terraform-provider-onto --test docs
 
 fuzz:
 	PROPTEST_CASES=$${PROPTEST_CASES:-200000} cargo test -p tfplugin --release --lib -- --exact value::msgpack::tests::garbage_never_panics value::msgpack::tests::mutated_encodings_never_panic

@@ -1,16 +1,8 @@
-//! `terraform-provider-onto`: the onto platform on AWS.
-
-mod aws;
-mod config;
-mod data_sources;
-mod provider;
-mod resources;
-mod tags;
-mod validators;
+//! `terraform-provider-onto`: serves the provider to Terraform.
 
 fn main() -> std::process::ExitCode {
     tfplugin::serve::serve(
-        std::sync::Arc::new(provider::Onto::default()),
-        tfplugin::serve::Options::new("registry.terraform.io/onto-platform/onto"),
+        terraform_provider_onto::provider(),
+        tfplugin::serve::Options::new(terraform_provider_onto::ADDRESS),
     )
 }

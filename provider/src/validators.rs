@@ -13,7 +13,7 @@ pub struct Check {
 
 impl Validator for Check {
     fn description(&self) -> String {
-        self.what.to_owned()
+        format!("a valid {}", self.what)
     }
 
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {

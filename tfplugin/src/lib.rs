@@ -19,6 +19,7 @@ pub mod schema;
 pub mod validate;
 pub mod value;
 pub use tokio_util::sync::CancellationToken as Stop;
+pub mod docs;
 pub mod logging;
 pub mod serve;
 pub mod server;

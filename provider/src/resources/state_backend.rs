@@ -43,7 +43,7 @@ struct MustBeTrue(&'static str);
 
 impl Validator for MustBeTrue {
     fn description(&self) -> String {
-        "must be true".into()
+        "true".into()
     }
 
     fn validate(

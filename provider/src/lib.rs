@@ -1,0 +1,21 @@
+//! `terraform-provider-onto`: the onto platform on AWS, as a Terraform
+//! provider. The binary (`main.rs`) serves [`provider()`]; the docs are
+//! generated from it too.
+
+mod aws;
+mod config;
+mod data_sources;
+mod provider;
+mod resources;
+mod tags;
+mod validators;
+
+use std::sync::Arc;
+
+/// The provider's registry address.
+pub const ADDRESS: &str = "registry.terraform.io/onto-platform/onto";
+
+/// A fresh, unconfigured provider.
+pub fn provider() -> Arc<dyn tfplugin::provider::Provider> {
+    Arc::new(provider::Onto::default())
+}
