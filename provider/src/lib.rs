@@ -3,6 +3,7 @@
 //! generated from it too.
 
 mod aws;
+mod cidr;
 mod config;
 mod data_sources;
 mod provider;

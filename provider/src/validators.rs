@@ -60,6 +60,15 @@ pub fn kms_key() -> Check {
     }
 }
 
+/// A KMS key ARN (`.../key/ID`), not an alias: services such as ECR store
+/// the resolved key, so an alias would never match what AWS reports.
+pub fn kms_key_arn() -> Check {
+    Check {
+        what: "KMS key ARN (not an alias)",
+        test: check_kms_key_arn,
+    }
+}
+
 pub fn account_id() -> Check {
     Check {
         what: "AWS account id",
@@ -163,6 +172,14 @@ fn check_kms_key(s: &str) -> Result<(), String> {
     } else {
         Err(format!("{s:?} is not a KMS key ARN like \"arn:aws:kms:eu-west-1:123456789012:key/1234abcd-...\"."))
     }
+}
+
+fn check_kms_key_arn(s: &str) -> Result<(), String> {
+    check_kms_key(s)?;
+    if s.contains(":alias/") {
+        return Err(format!("{s:?} is a KMS alias; give the key ARN (\"arn:aws:kms:REGION:ACCOUNT:key/ID\"), which is what AWS reports back."));
+    }
+    Ok(())
 }
 
 fn check_account_id(s: &str) -> Result<(), String> {

@@ -32,10 +32,34 @@ pub fn init(module: &str) {
     let Some(level) = level_from_env() else {
         return;
     };
+    // Transport crates log every frame at trace level, and request-signing
+    // crates log canonical requests that include session tokens: keep them
+    // to warnings whatever the level, so logs stay readable and secret-free.
+    let quiet = [
+        "h2",
+        "hyper",
+        "hyper_util",
+        "tonic",
+        "tower",
+        "rustls",
+        "tokio_rustls",
+        "aws_sigv4",
+        "aws_smithy_runtime",
+        "aws_smithy_runtime_api",
+        "aws_smithy_http",
+        "aws_smithy_http_client",
+        "aws_smithy_types",
+        "aws_runtime",
+        "aws_config",
+        "aws_credential_types",
+    ];
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(level)
+        .with_targets(quiet.map(|t| (t, Level::WARN)));
     let layer = HclogLayer {
         module: module.to_owned(),
     }
-    .with_filter(tracing_subscriber::filter::LevelFilter::from_level(level));
+    .with_filter(filter);
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 

@@ -58,6 +58,21 @@ pub struct PlanRequest {
     /// False while the provider configuration still has unknown values.
     pub provider_configured: bool,
     pub stop: Stop,
+    /// Warnings to show with the plan (errors are returned instead).
+    pub warnings: Diagnostics,
+}
+
+impl PlanRequest {
+    /// Adds a warning on `path` to the plan output.
+    pub fn warn(
+        &mut self,
+        path: AttributePath,
+        summary: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
+        self.warnings
+            .push(Diagnostic::warning(summary, detail).at(path));
+    }
 }
 
 /// Input to import.

@@ -224,9 +224,7 @@ impl Workdir {
         before
             .keys()
             .chain(after.keys())
-            .filter(|k| {
-                before.get(*k) != after.get(*k) || unknown.get(*k).is_some_and(|u| u == true)
-            })
+            .filter(|k| before.get(*k) != after.get(*k) || unknown.get(*k).is_some_and(any_true))
             .cloned()
             .collect()
     }
@@ -264,6 +262,16 @@ impl Workdir {
     pub fn destroy(&mut self) -> Run {
         self.run(&["destroy", "-auto-approve", "-no-color"])
             .success()
+    }
+}
+
+/// Whether an `after_unknown` entry marks anything unknown.
+fn any_true(v: &Json) -> bool {
+    match v {
+        Json::Bool(b) => *b,
+        Json::Array(a) => a.iter().any(any_true),
+        Json::Object(o) => o.values().any(any_true),
+        _ => false,
     }
 }
 

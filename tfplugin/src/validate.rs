@@ -143,7 +143,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
             "h" => n * 3600.0,
             _ => return Err(bad()),
         };
-        total += Duration::try_from_secs_f64(secs).map_err(|_| bad())?;
+        total = total
+            .checked_add(Duration::try_from_secs_f64(secs).map_err(|_| bad())?)
+            .ok_or_else(bad)?;
         rest = &rest[unit_len..];
     }
     Ok(total)
@@ -222,7 +224,15 @@ mod tests {
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        for bad in ["", "10", "m", "5d", "-1s", "1h-"] {
+        for bad in [
+            "",
+            "10",
+            "m",
+            "5d",
+            "-1s",
+            "1h-",
+            "10000000000000000000s10000000000000000000s",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

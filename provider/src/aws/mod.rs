@@ -57,6 +57,7 @@ pub struct Aws {
     ecr: Clients<aws_sdk_ecr::Client>,
     s3: Clients<aws_sdk_s3::Client>,
     dynamodb: Clients<aws_sdk_dynamodb::Client>,
+    ec2: Clients<aws_sdk_ec2::Client>,
 }
 
 impl Aws {
@@ -141,6 +142,7 @@ impl Aws {
             ecr: Clients::new(),
             s3: Clients::new(),
             dynamodb: Clients::new(),
+            ec2: Clients::new(),
         })
     }
 
@@ -195,6 +197,17 @@ impl Aws {
                 b = b.endpoint_url(u);
             }
             aws_sdk_s3::Client::from_conf(b.build())
+        })
+    }
+
+    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        self.ec2.get(region, || {
+            let mut b = aws_sdk_ec2::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_owned()));
+            if let Some(u) = self.endpoint("ec2") {
+                b = b.endpoint_url(u);
+            }
+            aws_sdk_ec2::Client::from_conf(b.build())
         })
     }
 

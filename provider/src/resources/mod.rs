@@ -1,4 +1,5 @@
 //! Managed resources, one file each.
 
+pub mod network;
 pub mod registry;
 pub mod state_backend;

@@ -42,7 +42,7 @@ fn schema() -> Schema {
             .attribute(Attribute::string("image_tag_mutability").default("IMMUTABLE").validate(one_of(&["MUTABLE", "IMMUTABLE"])).describe("`IMMUTABLE` (default) or `MUTABLE`."))
             .attribute(Attribute::bool("scan_on_push").default(true).describe("Scan images for vulnerabilities when pushed. Default true."))
             .attribute(Attribute::string("encryption_type").default("AES256").requires_replace().validate(one_of(&["AES256", "KMS"])).describe("`AES256` (default) or `KMS`. Changing it replaces the repository."))
-            .attribute(Attribute::string("kms_key").optional().requires_replace().validate(validators::kms_key()).describe("KMS key ARN when `encryption_type = \"KMS\"`; AWS's managed key when omitted."))
+            .attribute(Attribute::string("kms_key").optional().computed().requires_replace().use_state_for_unknown().validate(validators::kms_key_arn()).describe("KMS key ARN when `encryption_type = \"KMS\"`; AWS's managed key when omitted."))
             .attribute(Attribute::new("pull_account_ids", Type::set(Type::String)).optional().validate(validators::account_id()).describe("Other AWS accounts allowed to pull images (the repository policy)."))
             .attribute(Attribute::bool("force_delete").default(false).describe("Delete the repository even if it holds images. Refused in prod unless `allow_prod_force_delete` is set."))
             .attribute(Attribute::bool("allow_prod_force_delete").default(false).describe("Explicit override that permits `force_delete` in the prod environment."))
@@ -399,7 +399,7 @@ fn state(aws: &Aws, region: &str, r: &Remote, known: &Value) -> Result<Value> {
         "image_tag_mutability": repo.image_tag_mutability().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "MUTABLE".into()),
         "scan_on_push": repo.image_scanning_configuration().is_some_and(|c| c.scan_on_push()),
         "encryption_type": enc.map_or("AES256", |e| e.encryption_type().as_str()),
-        "kms_key": enc.and_then(|e| e.kms_key()).filter(|_| known.get("kms_key").as_str().is_some()),
+        "kms_key": enc.and_then(|e| e.kms_key()),
         "pull_account_ids": if pull.is_empty() && known.get("pull_account_ids").is_null() { None } else { Some(pull) },
         "force_delete": known.get("force_delete").as_bool().unwrap_or(false),
         "allow_prod_force_delete": known.get("allow_prod_force_delete").as_bool().unwrap_or(false),
@@ -508,7 +508,14 @@ impl Resource for Registry {
         if req.plan.is_null() {
             return Ok(());
         }
-        if req.plan.get("region").is_unknown() {
+        if !req.prior.is_null()
+            && req.plan.get("kms_key").is_unknown()
+            && req.config.get("kms_key").is_null()
+        {
+            let prior = req.prior.get("kms_key").clone();
+            req.plan.set("kms_key", prior);
+        }
+        if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
             req.plan.set("region", aws.region.clone());
         }
         if let Some(name) = req.plan.get("name").as_str().map(str::to_owned) {

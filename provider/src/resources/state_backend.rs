@@ -467,58 +467,71 @@ async fn wait_table_active(
     .await
 }
 
+/// Creates the lock table, or brings an existing one to the settings:
+/// deletion protection, tags and point-in-time recovery. When `creating`,
+/// an existing table must carry this backend's ownership tags.
 async fn converge_table(
     aws: &Aws,
     region: &str,
     m: &Model,
     limit: Duration,
     stop: &Stop,
+    creating: bool,
 ) -> Result<()> {
+    use aws_sdk_dynamodb::types::Tag;
     let ddb = aws.dynamodb(region);
     let table = lock_table_name(&m.bucket, m.lock_table.as_deref());
     let protect = m.deletion_protection.unwrap_or(aws.is_prod());
     let all = tags::desired(aws, TYPE, &m.bucket, &m.tags.clone().unwrap_or_default());
-    let ddb_tags: Vec<_> = all
-        .iter()
-        .filter_map(|(k, v)| {
-            aws_sdk_dynamodb::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .ok()
-        })
-        .collect();
-    let created = ddb
-        .create_table()
-        .table_name(&table)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("LockID")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .map_err(|e| Diagnostic::error("Invalid table", e.to_string()))?,
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("LockID")
-                .key_type(KeyType::Hash)
-                .build()
-                .map_err(|e| Diagnostic::error("Invalid table", e.to_string()))?,
-        )
-        .deletion_protection_enabled(protect)
-        .set_tags(Some(ddb_tags))
-        .send()
-        .await;
-    match created {
-        Ok(_) => {}
+    let to_tags = |t: &BTreeMap<String, String>| -> Vec<Tag> {
+        t.iter()
+            .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+            .collect()
+    };
+    let existing = match ddb.describe_table().table_name(&table).send().await {
+        Ok(out) => out
+            .table()
+            .map(|t| t.deletion_protection_enabled().unwrap_or(false)),
         Err(e)
             if e.as_service_error()
-                .is_some_and(|s| s.is_resource_in_use_exception()) =>
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
         {
-            // Exists: ours (adopt and converge) or someone else's (refuse).
+            None
+        }
+        Err(e) => return Err(aws::error("dynamodb:DescribeTable", &e).into()),
+    };
+    match existing {
+        None => {
+            let key = |e: aws_smithy_types::error::operation::BuildError| {
+                Diagnostic::error("Invalid table", e.to_string())
+            };
+            ddb.create_table()
+                .table_name(&table)
+                .billing_mode(BillingMode::PayPerRequest)
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name("LockID")
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()
+                        .map_err(key)?,
+                )
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("LockID")
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .map_err(key)?,
+                )
+                .deletion_protection_enabled(protect)
+                .set_tags(Some(to_tags(&all)))
+                .send()
+                .await
+                .map_err(|e| aws::error("dynamodb:CreateTable", &e))?;
+            wait_table_active(&ddb, &table, limit, stop).await?;
+        }
+        Some(protected) => {
             let arn = wait_table_active(&ddb, &table, limit, stop).await?;
-            let existing: BTreeMap<String, String> = ddb
+            let current: BTreeMap<String, String> = ddb
                 .list_tags_of_resource()
                 .resource_arn(&arn)
                 .send()
@@ -528,7 +541,7 @@ async fn converge_table(
                 .iter()
                 .map(|t| (t.key().to_owned(), t.value().to_owned()))
                 .collect();
-            if !tags::owned(aws, TYPE, &m.bucket, &existing) {
+            if creating && !tags::owned(aws, TYPE, &m.bucket, &current) {
                 return Err(Diagnostic::error(
                     "Lock table already exists",
                     format!("A DynamoDB table named {table:?} exists and was not created by this configuration. Choose another lock_table or import the backend."),
@@ -536,16 +549,33 @@ async fn converge_table(
                 .at(AttributePath::attr("lock_table"))
                 .into());
             }
-            ddb.update_table()
-                .table_name(&table)
-                .deletion_protection_enabled(protect)
-                .send()
-                .await
-                .map_err(|e| aws::error("dynamodb:UpdateTable", &e))?;
+            if protected != protect {
+                ddb.update_table()
+                    .table_name(&table)
+                    .deletion_protection_enabled(protect)
+                    .send()
+                    .await
+                    .map_err(|e| aws::error("dynamodb:UpdateTable", &e))?;
+            }
+            let (remove, set) = tags::diff(&current, &all);
+            if !remove.is_empty() {
+                ddb.untag_resource()
+                    .resource_arn(&arn)
+                    .set_tag_keys(Some(remove))
+                    .send()
+                    .await
+                    .map_err(|e| aws::error("dynamodb:UntagResource", &e))?;
+            }
+            if !set.is_empty() {
+                ddb.tag_resource()
+                    .resource_arn(&arn)
+                    .set_tags(Some(to_tags(&set)))
+                    .send()
+                    .await
+                    .map_err(|e| aws::error("dynamodb:TagResource", &e))?;
+            }
         }
-        Err(e) => return Err(aws::error("dynamodb:CreateTable", &e).into()),
     }
-    wait_table_active(&ddb, &table, limit, stop).await?;
     ddb.update_continuous_backups()
         .table_name(&table)
         .point_in_time_recovery_specification(
@@ -596,12 +626,26 @@ async fn empty_bucket(aws: &Aws, region: &str, bucket: &str) -> Result<()> {
             .quiet(true)
             .build()
             .map_err(|e| Diagnostic::error("Internal error", e.to_string()))?;
-        s3.delete_objects()
+        let out = s3
+            .delete_objects()
             .bucket(bucket)
             .delete(delete)
             .send()
             .await
             .map_err(|e| aws::error("s3:DeleteObjects", &e))?;
+        // A refused key would be listed again forever: stop and say which.
+        if let Some(err) = out.errors().first() {
+            return Err(Diagnostic::error(
+                "Cannot empty the state bucket",
+                format!(
+                    "S3 refused to delete {} ({}): {}",
+                    err.key().unwrap_or("?"),
+                    err.code().unwrap_or("?"),
+                    err.message().unwrap_or("no message")
+                ),
+            )
+            .into());
+        }
     }
 }
 
@@ -663,16 +707,18 @@ impl Resource for StateBackend {
             .at(AttributePath::attr("tls_only"))
             .into());
         }
-        if req.plan.get("region").is_unknown() {
+        if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
             req.plan.set("region", aws.region.clone());
         }
-        if req.plan.get("deletion_protection").is_unknown() {
+        if req.plan.get("deletion_protection").is_unknown()
+            && req.config.get("deletion_protection").is_null()
+        {
             req.plan.set("deletion_protection", aws.is_prod());
         }
         let Some(bucket) = req.plan.get("bucket").as_str().map(str::to_owned) else {
             return Ok(());
         };
-        if req.plan.get("lock_table").is_unknown() {
+        if req.plan.get("lock_table").is_unknown() && req.config.get("lock_table").is_null() {
             req.plan.set("lock_table", format!("{bucket}-lock"));
         }
         let (region, table, kms) = (
@@ -716,54 +762,56 @@ impl Resource for StateBackend {
         let m = model(&req.planned)?;
         let region = aws.region_or_default(m.region.as_deref()).to_owned();
         let s3 = aws.s3(&region);
-        let mut create = s3.create_bucket().bucket(&m.bucket);
-        if region != "us-east-1" {
-            create = create.create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(region.as_str()))
-                    .build(),
-            );
-        }
-        match create.send().await {
-            Ok(_) => {}
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_bucket_already_owned_by_you()) =>
-            {
-                let tags: BTreeMap<String, String> =
-                    match s3.get_bucket_tagging().bucket(&m.bucket).send().await {
-                        Ok(out) => out
-                            .tag_set()
-                            .iter()
-                            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                            .collect(),
-                        Err(_) => BTreeMap::new(),
-                    };
-                if !tags::owned(aws, TYPE, &m.bucket, &tags) {
-                    return Err(Diagnostic::error(
-                        "Bucket already exists",
-                        format!("Your account already has a bucket named {:?} that this configuration did not create. Import it: terraform import {TYPE}.<name> {}", m.bucket, m.bucket),
-                    )
-                    .at(AttributePath::attr("bucket"))
-                    .into());
-                }
-                tracing::info!(bucket = %m.bucket, "adopting a state bucket created by an interrupted apply");
-            }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_bucket_already_exists()) =>
-            {
+        // In us-east-1 S3 answers CreateBucket on a bucket you own with
+        // success, so look first: an existing bucket must be ours to adopt.
+        let exists = match s3.head_bucket().bucket(&m.bucket).send().await {
+            Ok(_) => true,
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => false,
+            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
                 return Err(Diagnostic::error("Bucket name taken", format!("The bucket name {:?} belongs to another AWS account; bucket names are global.", m.bucket))
                     .at(AttributePath::attr("bucket"))
                     .into());
             }
-            Err(e) => return Err(aws::error("s3:CreateBucket", &e).into()),
+            Err(e) => return Err(aws::error("s3:HeadBucket", &e).into()),
+        };
+        if exists {
+            let tags: BTreeMap<String, String> =
+                match s3.get_bucket_tagging().bucket(&m.bucket).send().await {
+                    Ok(out) => out
+                        .tag_set()
+                        .iter()
+                        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                        .collect(),
+                    Err(_) => BTreeMap::new(),
+                };
+            if !tags::owned(aws, TYPE, &m.bucket, &tags) {
+                return Err(Diagnostic::error(
+                    "Bucket already exists",
+                    format!("Your account already has a bucket named {:?} that this configuration did not create. Import it: terraform import {TYPE}.<name> {}", m.bucket, m.bucket),
+                )
+                .at(AttributePath::attr("bucket"))
+                .into());
+            }
+            tracing::info!(bucket = %m.bucket, "adopting a state bucket created by an interrupted apply");
+        } else {
+            let mut create = s3.create_bucket().bucket(&m.bucket);
+            if region != "us-east-1" {
+                create = create.create_bucket_configuration(
+                    CreateBucketConfiguration::builder()
+                        .location_constraint(BucketLocationConstraint::from(region.as_str()))
+                        .build(),
+                );
+            }
+            create
+                .send()
+                .await
+                .map_err(|e| aws::error("s3:CreateBucket", &e))?;
         }
         let limit = timeout(&req.planned, "create", Duration::from_secs(600));
         let partial = |r: &Remote| state(aws, &region, &m, r, &req.planned);
         req.save_partial(partial(&Remote::default())?);
         converge_bucket(aws, &region, &m).await?;
-        converge_table(aws, &region, &m, limit, &req.stop).await?;
+        converge_table(aws, &region, &m, limit, &req.stop, true).await?;
         let table = lock_table_name(&m.bucket, m.lock_table.as_deref());
         let remote = describe(aws, &region, &m.bucket, &table)
             .await?
@@ -795,7 +843,7 @@ impl Resource for StateBackend {
         let region = aws.region_or_default(m.region.as_deref()).to_owned();
         let limit = timeout(&req.planned, "create", Duration::from_secs(600));
         converge_bucket(aws, &region, &m).await?;
-        converge_table(aws, &region, &m, limit, &req.stop).await?;
+        converge_table(aws, &region, &m, limit, &req.stop, false).await?;
         let table = lock_table_name(&m.bucket, m.lock_table.as_deref());
         let remote = describe(aws, &region, &m.bucket, &table)
             .await?

@@ -276,6 +276,22 @@ pub fn check_plan_keeps_config(
             }
             continue;
         }
+        if c.is_unknown() && !v.is_unknown() {
+            diags.error_at(
+                p.clone(),
+                "Provider planned a value the configuration leaves unknown",
+                format!("{p} is unknown in configuration until apply, so the plan must keep it unknown."),
+            );
+            continue;
+        }
+        if let AttributeType::Nested(nesting, attrs) = &attr.kind {
+            let nested = Block {
+                attributes: attrs.clone(),
+                ..Block::default()
+            };
+            check_nested(&nested, *nesting, c, v, &p, diags);
+            continue;
+        }
         if let Some(why) = differs(c, v) {
             diags.error_at(
                 p.clone(),
@@ -285,21 +301,40 @@ pub fn check_plan_keeps_config(
         }
     }
     for nb in &block.blocks {
-        let c = config.get(&nb.name);
-        let v = plan.get(&nb.name);
-        let p = path.push_attr(&nb.name);
-        match (nb.nesting, c, v) {
+        check_nested(
+            &nb.block,
+            nb.nesting,
+            config.get(&nb.name),
+            plan.get(&nb.name),
+            &path.push_attr(&nb.name),
+            diags,
+        );
+    }
+}
+
+/// [`check_plan_keeps_config`] for the elements of a nested block or nested
+/// attribute, paired by index (lists) or key (maps); sets compare by size.
+fn check_nested(
+    block: &Block,
+    nesting: Nesting,
+    c: &Value,
+    v: &Value,
+    p: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    {
+        match (nesting, c, v) {
             (Nesting::Single | Nesting::Group, c, v) if !c.is_null() => {
-                check_plan_keeps_config(&nb.block, c, v, &p, diags)
+                check_plan_keeps_config(block, c, v, p, diags)
             }
             (Nesting::List, Value::List(cs), Value::List(vs)) if cs.len() == vs.len() => {
                 for (i, (c, v)) in cs.iter().zip(vs).enumerate() {
-                    check_plan_keeps_config(&nb.block, c, v, &p.push_index(i), diags);
+                    check_plan_keeps_config(block, c, v, &p.push_index(i), diags);
                 }
             }
             (Nesting::Map, Value::Map(cs), Value::Map(_)) => {
                 for (k, c) in cs {
-                    check_plan_keeps_config(&nb.block, c, v.get(k), &p.push_key(k), diags);
+                    check_plan_keeps_config(block, c, v.get(k), &p.push_key(k), diags);
                 }
             }
             (_, c, v)
@@ -443,6 +478,17 @@ pub fn first_unknown(v: &Value, path: &AttributePath) -> Option<AttributePath> {
             .iter()
             .find_map(|(k, e)| first_unknown(e, &path.push_key(k))),
         _ => None,
+    }
+}
+
+/// Replaces every unknown inside `v` with null (for saving state after a
+/// provider left values unknown, which is reported separately).
+pub fn null_unknowns(v: &mut Value) {
+    match v {
+        Value::Unknown(_) => *v = Value::Null,
+        Value::List(x) | Value::Set(x) | Value::Tuple(x) => x.iter_mut().for_each(null_unknowns),
+        Value::Map(m) | Value::Object(m) => m.values_mut().for_each(null_unknowns),
+        _ => {}
     }
 }
 

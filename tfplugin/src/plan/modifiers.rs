@@ -28,6 +28,12 @@ pub trait PlanModifier: Send + Sync {
     fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse);
 }
 
+/// A computed value left to the provider (unknown in the plan, unset in
+/// configuration) is not a configuration change, so it forces nothing.
+fn computed_pending(req: &ModifyRequest<'_>, resp: &ModifyResponse) -> bool {
+    resp.plan.is_unknown() && req.config.is_null()
+}
+
 /// Changing the value replaces the resource.
 pub struct RequiresReplace;
 
@@ -37,7 +43,7 @@ impl PlanModifier for RequiresReplace {
     }
 
     fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse) {
-        if !req.creating && !resp.plan.same(req.state) {
+        if !req.creating && !resp.plan.same(req.state) && !computed_pending(req, resp) {
             resp.requires_replace = true;
         }
     }
@@ -55,7 +61,11 @@ where
     }
 
     fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse) {
-        if !req.creating && !resp.plan.same(req.state) && (self.0)(req.state, &resp.plan) {
+        if !req.creating
+            && !resp.plan.same(req.state)
+            && !computed_pending(req, resp)
+            && (self.0)(req.state, &resp.plan)
+        {
             resp.requires_replace = true;
         }
     }

@@ -41,6 +41,9 @@ pub const MAGIC_COOKIE_VALUE: &str =
 const CORE_PROTOCOL: u32 = 1;
 const PROTOCOL_VERSION: u32 = 6;
 
+/// How long in-flight requests may take to finish once shutdown begins.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How to serve.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -216,12 +219,13 @@ async fn run(provider: Arc<dyn Provider>, options: Options, debug: bool) -> Resu
         .await;
 
     let incoming = incoming(listener, acceptor, shutdown.clone());
+    let service = ProviderService::new(provider);
     let server = tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(plugin::controller(shutdown.clone()))
         .add_service(plugin::stdio(shutdown.clone()))
         .add_service(plugin::broker(shutdown.clone()))
-        .add_service(ProviderService::new(provider).into_server())
+        .add_service(service.clone().into_server())
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
 
     if debug {
@@ -243,7 +247,20 @@ async fn run(provider: Arc<dyn Provider>, options: Options, debug: bool) -> Resu
     let _ = std::io::stdout().flush();
 
     tokio::spawn(signals(shutdown.clone(), debug));
-    let result = server.await.map_err(|e| format!("gRPC server failed: {e}"));
+    // On shutdown, in-flight work is cancelled (it saves partial state and
+    // returns), and the server gets a short grace period to answer.
+    let grace = async {
+        shutdown.cancelled().await;
+        service.cancel_in_flight();
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    let result = tokio::select! {
+        r = server => r.map_err(|e| format!("gRPC server failed: {e}")),
+        () = grace => {
+            tracing::warn!("shutdown grace period over; exiting with requests still open");
+            Ok(())
+        }
+    };
     if network == "unix" {
         let _ = std::fs::remove_file(&addr);
     }

@@ -176,6 +176,14 @@ impl ProviderService {
         }
     }
 
+    /// Cancels the stop token of every operation in flight; later requests
+    /// get a fresh token.
+    pub fn cancel_in_flight(&self) {
+        if let Ok(mut stop) = self.inner.stop.lock() {
+            std::mem::take(&mut *stop).cancel();
+        }
+    }
+
     /// The gRPC server for this service, with 256 MiB message limits.
     pub fn into_server(self) -> ProviderServer<Self> {
         const LIMIT: usize = 256 << 20;
@@ -318,7 +326,18 @@ fn validate_config<T: ?Sized>(
                     write_only_allowed,
                     &mut diags,
                 );
-                custom(&e.imp, &config, &mut diags);
+                let checked = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    let mut own = Diagnostics::new();
+                    custom(&e.imp, &config, &mut own);
+                    own
+                }));
+                match checked {
+                    Ok(own) => diags.extend(own),
+                    Err(_) => diags.error(
+                        "Provider error",
+                        format!("The provider crashed validating {type_name}. This is a bug in the provider."),
+                    ),
+                }
             }
         }
     }
@@ -519,7 +538,15 @@ impl ProviderRpc for ProviderService {
                     None
                 } else {
                     debug!(type_name = %req.type_name, from = req.version, to = current, "upgrading state");
-                    collect(e.imp.upgrade_state(req.version, json), &mut diags)
+                    let upgraded = std::panic::catch_unwind(AssertUnwindSafe(|| e.imp.upgrade_state(req.version, json)))
+                        .unwrap_or_else(|_| {
+                            Err(Diagnostic::error(
+                                "Provider error",
+                                "The provider crashed upgrading stored state. This is a bug in the provider.",
+                            )
+                            .into())
+                        });
+                    collect(upgraded, &mut diags)
                 }
             });
             if let Some(state) = state {
@@ -704,12 +731,14 @@ impl ProviderRpc for ProviderService {
             private: Private::from_bytes(&req.prior_private),
             provider_configured: configured,
             stop: s.stop_token(),
+            warnings: Diagnostics::new(),
         };
         if !diags.has_errors() {
             collect(
                 guarded("PlanResourceChange", e.imp.modify_plan(&mut preq)).await,
                 &mut diags,
             );
+            diags.extend(std::mem::take(&mut preq.warnings));
         }
         if !destroying {
             let mut breaches = Diagnostics::new();
@@ -798,20 +827,26 @@ impl ProviderRpc for ProviderService {
             }
             Err(d) => {
                 diags.extend(d);
-                // Keep track of whatever exists: partial state, or the prior state.
-                areq.partial.take().map(|mut p| {
-                    plan::strip_write_only(&e.schema.block, &mut p);
-                    p
-                })
+                // Keep track of whatever exists: partial state (below), or
+                // the prior state.
+                if let Some(p) = areq.partial.as_mut() {
+                    plan::strip_write_only(&e.schema.block, p);
+                }
+                None
             }
         };
-        if let Some(new) = new_state {
-            if plan::first_unknown(&new, &AttributePath::root()).is_none() {
-                if let Some(enc) = one(convert::encode(&new, &e.ty, "new state"), &mut diags) {
-                    resp.new_identity = s.identity(&req.type_name, e.imp.as_ref(), &new);
-                    resp.new_state = Some(enc);
-                    resp.private = areq.private.to_bytes();
-                }
+        // Whatever went wrong, state must keep track of what exists: an
+        // unusable result falls back to the partial state, and unknowns
+        // left behind (already reported) are saved as null.
+        let fallback = areq.partial.take();
+        for mut candidate in new_state.into_iter().chain(fallback) {
+            plan::null_unknowns(&mut candidate);
+            plan::strip_write_only(&e.schema.block, &mut candidate);
+            if let Some(enc) = one(convert::encode(&candidate, &e.ty, "new state"), &mut diags) {
+                resp.new_identity = s.identity(&req.type_name, e.imp.as_ref(), &candidate);
+                resp.new_state = Some(enc);
+                resp.private = areq.private.to_bytes();
+                break;
             }
         }
         resp.diagnostics = convert::diagnostics(diags);
@@ -1170,12 +1205,8 @@ impl ProviderRpc for ProviderService {
         &self,
         _: Request<pb::stop_provider::Request>,
     ) -> RpcResult<pb::stop_provider::Response> {
-        // Cancel in-flight work; later requests get a fresh token. The
-        // process keeps serving until Terraform shuts it down.
-        if let Ok(mut stop) = self.inner.stop.lock() {
-            let old = std::mem::take(&mut *stop);
-            old.cancel();
-        }
+        // The process keeps serving until Terraform shuts it down.
+        self.cancel_in_flight();
         debug!("StopProvider: cancelled in-flight operations");
         Ok(Response::new(pb::stop_provider::Response {
             error: String::new(),
