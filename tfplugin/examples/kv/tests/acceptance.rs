@@ -447,3 +447,39 @@ fn provider_logs_reach_terraform_logs() {
     );
     assert!(line.contains("tf_resource_type=kv_value"), "{line}");
 }
+
+#[test]
+fn write_only_values_appear_nowhere() {
+    let mut w = workdir();
+    let secret = "wo-s3cret-7f3a";
+    let hcl = provider_block(&w)
+        + &format!("resource \"kv_item\" \"a\" {{\n  name             = \"a\"\n  token_wo         = \"{secret}\"\n  token_wo_version = 1\n}}\n");
+    w.config(&hcl);
+    w.env("TF_LOG", "trace");
+    let plan = w.run(&["plan", "-out=tfplan", "-no-color"]).success();
+    let plan_json = w.run(&["show", "-json", "tfplan"]).success();
+    let apply = w
+        .run(&["apply", "-auto-approve", "-no-color", "tfplan"])
+        .success();
+    assert_eq!(
+        w.state().attr("kv_item.a", "token_applied"),
+        "true",
+        "the provider received the value"
+    );
+    // The plan JSON echoes literal configuration expressions under
+    // "configuration" (the .tf source itself); every value section is checked.
+    let mut plan_values: serde_json::Value = serde_json::from_str(&plan_json.stdout()).unwrap();
+    plan_values.as_object_mut().unwrap().remove("configuration");
+    for (what, text) in [
+        ("plan output and trace log", plan.combined()),
+        ("plan JSON", plan_values.to_string()),
+        ("apply output and trace log", apply.combined()),
+        ("state", w.raw_state()),
+    ] {
+        let provider_lines: Vec<&str> = text.lines().filter(|l| l.contains(secret)).collect();
+        assert!(
+            provider_lines.is_empty(),
+            "the write-only value leaked into the {what}: {provider_lines:?}"
+        );
+    }
+}
