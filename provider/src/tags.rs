@@ -59,6 +59,33 @@ pub fn user_view(
         .collect()
 }
 
+/// Sets `tags_all` in a planned value from its `tags` (left unknown while
+/// `tags` is unknown).
+pub fn plan_tags_all(
+    aws: &Aws,
+    resource_type: &str,
+    name: &str,
+    plan: &mut tfplugin::value::Value,
+) {
+    use tfplugin::value::{typed, Value};
+    if plan.get("tags").is_unknown() {
+        return;
+    }
+    let user: BTreeMap<String, String> = typed::from_value(plan.get("tags"))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let all = desired(aws, resource_type, name, &user);
+    plan.set(
+        "tags_all",
+        Value::Map(
+            all.into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        ),
+    );
+}
+
 /// Keys to remove and tags to set to turn `actual` into `desired`.
 pub fn diff(
     actual: &BTreeMap<String, String>,

@@ -1238,17 +1238,7 @@ impl Resource for Network {
         let Ok(m) = typed::from_value::<Model>(&req.plan) else {
             return Ok(());
         };
-        if !req.plan.get("tags").is_unknown() {
-            let all = tags::desired(aws, TYPE, &m.name, &m.tags.clone().unwrap_or_default());
-            req.plan.set(
-                "tags_all",
-                Value::Map(
-                    all.into_iter()
-                        .map(|(k, v)| (k, Value::String(v)))
-                        .collect(),
-                ),
-            );
-        }
+        tags::plan_tags_all(aws, TYPE, &m.name, &mut req.plan);
         if req.plan.get("availability_zones").is_wholly_known() {
             let prior = req.prior.clone();
             planned_layout(&m, &prior, &mut req.plan);

@@ -519,21 +519,7 @@ impl Resource for Registry {
             req.plan.set("region", aws.region.clone());
         }
         if let Some(name) = req.plan.get("name").as_str().map(str::to_owned) {
-            if !req.plan.get("tags").is_unknown() {
-                let user: BTreeMap<String, String> = typed::from_value(req.plan.get("tags"))
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default();
-                let all = tags::desired(aws, TYPE, &name, &user);
-                req.plan.set(
-                    "tags_all",
-                    Value::Map(
-                        all.into_iter()
-                            .map(|(k, v)| (k, Value::String(v)))
-                            .collect(),
-                    ),
-                );
-            }
+            tags::plan_tags_all(aws, TYPE, &name, &mut req.plan);
         }
         Ok(())
     }

@@ -739,21 +739,7 @@ impl Resource for StateBackend {
                 ),
             );
         }
-        if !req.plan.get("tags").is_unknown() {
-            let user: BTreeMap<String, String> = typed::from_value(req.plan.get("tags"))
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let all = tags::desired(aws, TYPE, &bucket, &user);
-            req.plan.set(
-                "tags_all",
-                Value::Map(
-                    all.into_iter()
-                        .map(|(k, v)| (k, Value::String(v)))
-                        .collect(),
-                ),
-            );
-        }
+        tags::plan_tags_all(aws, TYPE, &bucket, &mut req.plan);
         Ok(())
     }
 
