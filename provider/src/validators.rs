@@ -69,6 +69,27 @@ pub fn kms_key_arn() -> Check {
     }
 }
 
+/// Tag keys of a `tags` map: `onto:` and `aws:` are reserved.
+pub struct TagKeys;
+
+impl Validator for TagKeys {
+    fn description(&self) -> String {
+        "a map whose keys do not start with `onto:` or `aws:` (reserved)".into()
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        for key in value.entries().into_iter().flat_map(|m| m.keys()) {
+            if key.starts_with("onto:") || key.to_ascii_lowercase().starts_with("aws:") {
+                diags.error_at(
+                    path.push_key(key),
+                    "Reserved tag key",
+                    format!("{key:?}: keys starting with `onto:` or `aws:` are reserved."),
+                );
+            }
+        }
+    }
+}
+
 pub fn account_id() -> Check {
     Check {
         what: "AWS account id",

@@ -225,6 +225,7 @@ async fn bad_input_fails_at_plan_on_the_attribute() {
         ("name = \"ok\"\n  encryption_type = \"KMS\"\n  kms_key = \"not-an-arn\"", "is not a KMS key ARN"),
         ("name = \"ok\"\n  kms_key = \"arn:aws:kms:eu-west-1:123456789012:key/abc\"", "Set encryption_type = \"KMS\" to use kms_key"),
         ("name = \"ok\"\n  pull_account_ids = [\"12\"]", "is not a 12-digit AWS account id"),
+        ("name = \"ok\"\n  tags = { \"onto:owner\" = \"x\" }", "keys starting with `onto:` or `aws:` are reserved"),
         (
             "name = \"ok\"\n  lifecycle_rule {\n    tag_status = \"untagged\"\n    keep_last = 1\n    expire_after_days = 2\n  }",
             "Set exactly one of keep_last or expire_after_days",

@@ -223,6 +223,17 @@ impl Aws {
     }
 }
 
+/// The AWS partition of a region (`aws`, `aws-cn`, `aws-us-gov`).
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// Standard retry mode: throttling, 5xx and transient network errors are
 /// retried with jittered exponential backoff; everything else fails at once.
 pub fn retry_config(max_retries: u32) -> RetryConfig {

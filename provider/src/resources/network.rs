@@ -118,7 +118,7 @@ fn schema() -> Schema {
             .attribute(Attribute::bool("cache_subnets").default(false).describe("Add a cache tier (for ElastiCache)."))
             .attribute(Attribute::string("nat_mode").optional().computed().validate(one_of(&["none", "single", "per_az"])).describe("`none`, `single` (one NAT gateway) or `per_az` (one per AZ, survives an AZ outage). Default: `per_az` in prod, `single` elsewhere."))
             .attribute(Attribute::bool("s3_endpoint").default(true).describe("Add an S3 gateway endpoint to the private, database and cache route tables."))
-            .attribute(Attribute::new("tags", Type::map(Type::String)).optional().describe("Tags for every object."))
+            .attribute(Attribute::new("tags", Type::map(Type::String)).optional().validate(validators::TagKeys).describe("Tags for every object."))
             .attribute(Attribute::new("tags_all", Type::map(Type::String)).computed().describe("All tags, including `default_tags` and the onto tags."))
             .attribute(Attribute::string("vpc_id").computed().use_state_for_unknown().describe("VPC id."))
             .attribute(Attribute::string("internet_gateway_id").computed().use_state_for_unknown().describe("Internet gateway id."))

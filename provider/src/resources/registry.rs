@@ -46,7 +46,7 @@ fn schema() -> Schema {
             .attribute(Attribute::new("pull_account_ids", Type::set(Type::String)).optional().validate(validators::account_id()).describe("Other AWS accounts allowed to pull images (the repository policy)."))
             .attribute(Attribute::bool("force_delete").default(false).describe("Delete the repository even if it holds images. Refused in prod unless `allow_prod_force_delete` is set."))
             .attribute(Attribute::bool("allow_prod_force_delete").default(false).describe("Explicit override that permits `force_delete` in the prod environment."))
-            .attribute(Attribute::new("tags", Type::map(Type::String)).optional().describe("Tags for the repository."))
+            .attribute(Attribute::new("tags", Type::map(Type::String)).optional().validate(validators::TagKeys).describe("Tags for the repository."))
             .attribute(Attribute::new("tags_all", Type::map(Type::String)).computed().describe("All tags: provider `default_tags`, `tags`, `onto:environment` and the ownership tag `onto:owner`."))
             .attribute(Attribute::string("arn").computed().use_state_for_unknown().describe("Repository ARN."))
             .attribute(Attribute::string("registry_id").computed().use_state_for_unknown().describe("The registry (account) id."))

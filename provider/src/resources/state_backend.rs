@@ -76,7 +76,7 @@ fn schema() -> Schema {
             .attribute(Attribute::bool("deletion_protection").optional().computed().describe("Deletion protection of the lock table; defaults to true in prod, false elsewhere."))
             .attribute(Attribute::bool("force_destroy").default(false).describe("Destroy even when the bucket holds state. Refused in prod unless `allow_prod_force_destroy` is set."))
             .attribute(Attribute::bool("allow_prod_force_destroy").default(false).describe("Explicit override that permits destroying a prod state backend."))
-            .attribute(Attribute::new("tags", Type::map(Type::String)).optional().describe("Tags for the bucket and the table."))
+            .attribute(Attribute::new("tags", Type::map(Type::String)).optional().validate(validators::TagKeys).describe("Tags for the bucket and the table."))
             .attribute(Attribute::new("tags_all", Type::map(Type::String)).computed().describe("All tags, including `default_tags` and the onto tags."))
             .attribute(Attribute::string("bucket_arn").computed().use_state_for_unknown().describe("Bucket ARN."))
             .attribute(Attribute::string("lock_table_arn").computed().use_state_for_unknown().describe("Lock table ARN."))
@@ -140,7 +140,7 @@ fn backend_config(
     m
 }
 
-fn tls_policy(bucket: &str) -> String {
+fn tls_policy(bucket: &str, partition: &str) -> String {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -148,7 +148,7 @@ fn tls_policy(bucket: &str) -> String {
             "Effect": "Deny",
             "Principal": "*",
             "Action": "s3:*",
-            "Resource": [format!("arn:aws:s3:::{bucket}"), format!("arn:aws:s3:::{bucket}/*")],
+            "Resource": [format!("arn:{partition}:s3:::{bucket}"), format!("arn:{partition}:s3:::{bucket}/*")],
             "Condition": { "Bool": { "aws:SecureTransport": "false" } },
         }],
     })
@@ -311,7 +311,7 @@ fn state(aws: &Aws, region: &str, m: &Model, r: &Remote, known: &Value) -> Resul
         "allow_prod_force_destroy": known.get("allow_prod_force_destroy").as_bool().unwrap_or(false),
         "tags": user_tags_view,
         "tags_all": r.bucket_tags,
-        "bucket_arn": format!("arn:aws:s3:::{}", m.bucket),
+        "bucket_arn": format!("arn:{}:s3:::{}", aws::partition(region), m.bucket),
         "lock_table_arn": r.table_arn,
         "backend_config": backend_config(&m.bucket, region, &table, r.kms_key_arn.as_deref()),
     });
@@ -383,7 +383,7 @@ async fn converge_bucket(aws: &Aws, region: &str, m: &Model) -> Result<()> {
     if m.tls_only.unwrap_or(true) {
         s3.put_bucket_policy()
             .bucket(b)
-            .policy(tls_policy(b))
+            .policy(tls_policy(b, aws::partition(region)))
             .send()
             .await
             .map_err(|e| aws::error("s3:PutBucketPolicy", &e))?;
@@ -904,15 +904,21 @@ impl Resource for StateBackend {
         }
     }
 
-    /// Import ID: the bucket name (`REGION:BUCKET` for another region).
+    /// Import ID: the bucket name, `REGION:BUCKET` for another region, and
+    /// `,LOCK_TABLE` appended when the lock table is not `<bucket>-lock`.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
-        let (region, bucket) = match req.id.split_once(':') {
+        let (rest, lock_table) = match req.id.split_once(',') {
+            Some((b, t)) => (b.to_owned(), Some(t.to_owned())),
+            None => (req.id.clone(), None),
+        };
+        let (region, bucket) = match rest.split_once(':') {
             Some((r, b)) => (Some(r.to_owned()), b.to_owned()),
-            None => (None, req.id.clone()),
+            None => (None, rest),
         };
         let mut v = Value::null_object(&schema().ty());
         v.set("bucket", bucket);
         v.set("region", region);
+        v.set("lock_table", lock_table);
         v.set("force_destroy", false);
         v.set("allow_prod_force_destroy", false);
         Ok(v)
