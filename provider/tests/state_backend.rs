@@ -19,6 +19,43 @@ async fn moto_ddb_delete(moto: &Moto, table: &str) {
         .unwrap();
 }
 
+/// Waits until the staging workspace's state lock is held (a DynamoDB lock
+/// item, or an S3 lockfile), so the contending apply really contends.
+async fn wait_for_lock(moto: &Moto, label: &str) {
+    let (s3, ddb) = (moto.s3().await, moto.dynamodb().await);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let held = if label == "dynamodb" {
+            let items = ddb
+                .scan()
+                .table_name("onto-state-dev-lock")
+                .send()
+                .await
+                .unwrap();
+            items.items().iter().any(|i| {
+                i.get("LockID")
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|id| id.contains("env:/staging/") && !id.ends_with("-md5"))
+            })
+        } else {
+            s3.head_object()
+                .bucket("onto-state-dev")
+                .key("env:/staging/platform.tfstate.tflock")
+                .send()
+                .await
+                .is_ok()
+        };
+        if held {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{label}: the first apply never took the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The bucket's versioning status, read from the raw response (the emulator
 /// answers with a root element the SDK refuses).
 async fn versioning(s3: &aws_sdk_s3::Client, bucket: &str) -> String {
@@ -360,12 +397,12 @@ async fn workspaces_on_the_bootstrapped_backend() {
             .success();
         let run = format!("-var=run={label}");
         let mut holder = w
-            .command(&["apply", "-auto-approve", "-no-color", &run, "-var=sleep=6"])
+            .command(&["apply", "-auto-approve", "-no-color", &run, "-var=sleep=12"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        wait_for_lock(&moto, label).await;
         w.run(&[
             "apply",
             "-auto-approve",
