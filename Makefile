@@ -36,8 +36,8 @@ fuzz:
 	PROPTEST_CASES=$${PROPTEST_CASES:-200000} cargo test -p tfplugin --release --lib -- --exact value::msgpack::tests::garbage_never_panics value::msgpack::tests::mutated_encodings_never_panic
 
 demo:
-	@echo "make demo: not yet — the platform demo arrives with the AWS resources and modules."
-	@echo "Until then, 'make test' runs the plugin library against the real Terraform CLI."
+	@echo "make demo: not yet — the platform demo arrives with the platform modules (examples/platform)."
+	@echo "Until then, 'make test' applies every onto resource with the real Terraform CLI on the local AWS emulator."
 
 clean:
 	cargo clean
