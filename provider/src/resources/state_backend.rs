@@ -590,6 +590,29 @@ async fn converge_table(
     Ok(())
 }
 
+/// Brings bucket and table to the plan and returns the resulting state.
+async fn converge(
+    aws: &Aws,
+    region: &str,
+    m: &Model,
+    req: &ApplyRequest,
+    limit: Duration,
+    creating: bool,
+) -> Result<Value> {
+    converge_bucket(aws, region, m).await?;
+    converge_table(aws, region, m, limit, &req.stop, creating).await?;
+    let table = lock_table_name(&m.bucket, m.lock_table.as_deref());
+    let remote = describe(aws, region, &m.bucket, &table)
+        .await?
+        .ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Bucket vanished",
+                "The state bucket disappeared during apply.",
+            ))
+        })?;
+    state(aws, region, m, &remote, &req.planned)
+}
+
 /// Deletes every object version and delete marker, in pages.
 async fn empty_bucket(aws: &Aws, region: &str, bucket: &str) -> Result<()> {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
@@ -796,18 +819,7 @@ impl Resource for StateBackend {
         let limit = timeout(&req.planned, "create", Duration::from_secs(600));
         let partial = |r: &Remote| state(aws, &region, &m, r, &req.planned);
         req.save_partial(partial(&Remote::default())?);
-        converge_bucket(aws, &region, &m).await?;
-        converge_table(aws, &region, &m, limit, &req.stop, true).await?;
-        let table = lock_table_name(&m.bucket, m.lock_table.as_deref());
-        let remote = describe(aws, &region, &m.bucket, &table)
-            .await?
-            .ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(
-                    "Bucket vanished",
-                    "The state bucket disappeared during create.",
-                ))
-            })?;
-        state(aws, &region, &m, &remote, &req.planned)
+        converge(aws, &region, &m, req, limit, true).await
     }
 
     async fn read(&self, req: &mut ReadRequest) -> Result<Option<Value>> {
@@ -828,18 +840,7 @@ impl Resource for StateBackend {
         let m = model(&req.planned)?;
         let region = aws.region_or_default(m.region.as_deref()).to_owned();
         let limit = timeout(&req.planned, "create", Duration::from_secs(600));
-        converge_bucket(aws, &region, &m).await?;
-        converge_table(aws, &region, &m, limit, &req.stop, false).await?;
-        let table = lock_table_name(&m.bucket, m.lock_table.as_deref());
-        let remote = describe(aws, &region, &m.bucket, &table)
-            .await?
-            .ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(
-                    "Bucket vanished",
-                    "The state bucket disappeared during update.",
-                ))
-            })?;
-        state(aws, &region, &m, &remote, &req.planned)
+        converge(aws, &region, &m, req, limit, false).await
     }
 
     async fn delete(&self, req: &mut ApplyRequest) -> Result<()> {
