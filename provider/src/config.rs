@@ -41,7 +41,7 @@ pub fn schema() -> Schema {
 
 /// `dev`, `staging` or `prod`, with a hint for Terraform's `default`
 /// workspace (the usual value is `terraform.workspace`).
-struct Environment;
+pub struct Environment;
 
 impl Validator for Environment {
     fn description(&self) -> String {

@@ -6,6 +6,8 @@ mod aws;
 mod cidr;
 mod config;
 mod data_sources;
+mod firewall;
+pub mod profile;
 mod provider;
 mod resources;
 mod tags;

@@ -20,23 +20,29 @@ pub fn owner(resource_type: &str, name: &str) -> String {
 /// All tags an object should carry.
 pub fn desired(
     aws: &Aws,
+    environment: &str,
     resource_type: &str,
     name: &str,
     user: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut all = aws.default_tags.clone();
     all.extend(user.iter().map(|(k, v)| (k.clone(), v.clone())));
-    all.insert(ENVIRONMENT.to_owned(), aws.environment.clone());
+    all.insert(ENVIRONMENT.to_owned(), environment.to_owned());
     all.insert(OWNER.to_owned(), owner(resource_type, name));
     all
 }
 
 /// Whether an existing object was created by this configuration's
 /// resource: same ownership tag and same environment.
-pub fn owned(aws: &Aws, resource_type: &str, name: &str, tags: &BTreeMap<String, String>) -> bool {
+pub fn owned(
+    environment: &str,
+    resource_type: &str,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> bool {
     tags.get(OWNER)
         .is_some_and(|o| *o == owner(resource_type, name))
-        && tags.get(ENVIRONMENT).is_some_and(|e| *e == aws.environment)
+        && tags.get(ENVIRONMENT).is_some_and(|e| e == environment)
 }
 
 /// The resource's `tags` as read back from AWS: every tag except the
@@ -63,6 +69,7 @@ pub fn user_view(
 /// `tags` is unknown).
 pub fn plan_tags_all(
     aws: &Aws,
+    environment: &str,
     resource_type: &str,
     name: &str,
     plan: &mut tfplugin::value::Value,
@@ -75,7 +82,7 @@ pub fn plan_tags_all(
         .ok()
         .flatten()
         .unwrap_or_default();
-    let all = desired(aws, resource_type, name, &user);
+    let all = desired(aws, environment, resource_type, name, &user);
     plan.set(
         "tags_all",
         Value::Map(

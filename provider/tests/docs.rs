@@ -6,9 +6,13 @@ use std::path::Path;
 #[test]
 fn generated_docs_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let pages = tfplugin::docs::render(
+    let mut pages = tfplugin::docs::render(
         terraform_provider_onto::provider().as_ref(),
         &root.join("examples"),
+    );
+    pages.insert(
+        "guides/environment-profiles.md".into(),
+        terraform_provider_onto::profile::markdown(),
     );
     assert!(pages.contains_key(Path::new("index.md")));
     assert!(pages.contains_key(Path::new("resources/registry.md")));

@@ -214,17 +214,18 @@ async fn bad_input_and_prod_defaults() {
         "prod defaults to NAT per AZ:\n{}",
         out.stdout()
     );
-    w.config(
-        &(prod
-            + &config(
-                &["eu-west-1a", "eu-west-1b"],
-                "  nat_mode           = \"single\"\n",
-            )),
-    );
+    // Weakening a prod protection needs an explicit override, and the plan
+    // says what was given up.
+    let single = "  nat_mode           = \"single\"\n";
+    w.config(&(prod.clone() + &config(&["eu-west-1a", "eu-west-1b"], single)));
+    w.run(&["plan", "-no-color"])
+        .failure("add \"nat_mode\" to prod_overrides");
+    let overridden = format!("{single}  prod_overrides = [\"nat_mode\"]\n");
+    w.config(&(prod + &config(&["eu-west-1a", "eu-west-1b"], &overridden)));
     let out = w.run(&["plan", "-no-color"]).success();
     assert!(
         out.combined()
-            .contains("Prod network without a NAT gateway per AZ"),
+            .contains("Prod protection overridden: nat_mode"),
         "{}",
         out.combined()
     );

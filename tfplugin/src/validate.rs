@@ -13,7 +13,8 @@ pub trait Validator: Send + Sync {
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics);
 }
 
-/// The string must be one of `choices`.
+/// The string must be one of `choices` (for a list or set of strings:
+/// every element).
 pub fn one_of(choices: &[&str]) -> impl Validator {
     OneOf(choices.iter().map(|s| (*s).to_owned()).collect())
 }
@@ -27,7 +28,15 @@ impl Validator for OneOf {
     }
 
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        if let Some(s) = value.as_str() {
+        if let Some(items) = value.elements() {
+            for (i, item) in items.iter().enumerate() {
+                let at = match value {
+                    Value::Set(_) => path.clone(),
+                    _ => path.push_index(i),
+                };
+                self.validate(&at, item, diags);
+            }
+        } else if let Some(s) = value.as_str() {
             if !self.0.iter().any(|c| c == s) {
                 diags.error_at(
                     path.clone(),

@@ -58,6 +58,8 @@ pub struct Aws {
     s3: Clients<aws_sdk_s3::Client>,
     dynamodb: Clients<aws_sdk_dynamodb::Client>,
     ec2: Clients<aws_sdk_ec2::Client>,
+    rds: Clients<aws_sdk_rds::Client>,
+    elasticache: Clients<aws_sdk_elasticache::Client>,
 }
 
 impl Aws {
@@ -143,6 +145,8 @@ impl Aws {
             s3: Clients::new(),
             dynamodb: Clients::new(),
             ec2: Clients::new(),
+            rds: Clients::new(),
+            elasticache: Clients::new(),
         })
     }
 
@@ -211,6 +215,28 @@ impl Aws {
         })
     }
 
+    pub fn rds(&self, region: &str) -> aws_sdk_rds::Client {
+        self.rds.get(region, || {
+            let mut b = aws_sdk_rds::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_owned()));
+            if let Some(u) = self.endpoint("rds") {
+                b = b.endpoint_url(u);
+            }
+            aws_sdk_rds::Client::from_conf(b.build())
+        })
+    }
+
+    pub fn elasticache(&self, region: &str) -> aws_sdk_elasticache::Client {
+        self.elasticache.get(region, || {
+            let mut b = aws_sdk_elasticache::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_owned()));
+            if let Some(u) = self.endpoint("elasticache") {
+                b = b.endpoint_url(u);
+            }
+            aws_sdk_elasticache::Client::from_conf(b.build())
+        })
+    }
+
     pub fn dynamodb(&self, region: &str) -> aws_sdk_dynamodb::Client {
         self.dynamodb.get(region, || {
             let mut b = aws_sdk_dynamodb::config::Builder::from(&self.sdk)
@@ -268,6 +294,15 @@ where
         other => DisplayErrorContext(other).to_string(),
     };
     Diagnostic::error(format!("AWS {operation} failed"), detail)
+}
+
+/// `map_err` adapter: an AWS error from `operation` as diagnostics.
+pub fn failed<E>(operation: &str) -> impl FnOnce(SdkError<E, HttpResponse>) -> Diagnostics
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let operation = operation.to_owned();
+    move |e| error(&operation, &e).into()
 }
 
 /// The error code of a service error, if the call reached AWS.

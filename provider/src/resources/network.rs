@@ -30,7 +30,7 @@ use tfplugin::Stop;
 use crate::aws::{self, wait_until, Aws, Poll};
 use crate::cidr::Cidr;
 use crate::provider::Shared;
-use crate::{tags, validators};
+use crate::{profile, tags, validators};
 
 const TYPE: &str = "onto_network";
 const PART: &str = "onto:part";
@@ -116,7 +116,9 @@ fn schema() -> Schema {
             .attribute(Attribute::new("availability_zones", Type::list(Type::String)).required().validate(AzName).describe("Availability zones, e.g. `[\"eu-west-1a\", \"eu-west-1b\"]`. Adding one adds subnets there; existing subnets are untouched."))
             .attribute(Attribute::number("subnet_newbits").default(5).requires_replace().validate(int_between(5, 8)).describe("Bits added to the VPC prefix for each subnet (5 gives a /21 per subnet in a /16)."))
             .attribute(Attribute::bool("cache_subnets").default(false).describe("Add a cache tier (for ElastiCache)."))
-            .attribute(Attribute::string("nat_mode").optional().computed().validate(one_of(&["none", "single", "per_az"])).describe("`none`, `single` (one NAT gateway) or `per_az` (one per AZ, survives an AZ outage). Default: `per_az` in prod, `single` elsewhere."))
+            .attribute(Attribute::string("nat_mode").optional().computed().validate(one_of(&["none", "single", "per_az"])).describe("`none`, `single` (one NAT gateway) or `per_az` (one per AZ, survives an AZ outage). Default from the environment profile: `per_az` in prod, `single` elsewhere."))
+            .attribute(profile::environment_attribute())
+            .attribute(profile::overrides_attribute(TYPE))
             .attribute(Attribute::bool("s3_endpoint").default(true).describe("Add an S3 gateway endpoint to the private, database and cache route tables."))
             .attribute(Attribute::new("tags", Type::map(Type::String)).optional().validate(validators::TagKeys).describe("Tags for every object."))
             .attribute(Attribute::new("tags_all", Type::map(Type::String)).computed().describe("All tags, including `default_tags` and the onto tags."))
@@ -170,10 +172,16 @@ struct Model {
     cache_subnets: Option<bool>,
     nat_mode: Option<String>,
     s3_endpoint: Option<bool>,
+    environment: Option<String>,
     tags: Option<BTreeMap<String, String>>,
 }
 
 impl Model {
+    /// The environment this network belongs to: its own, else the provider's.
+    fn environment<'a>(&'a self, aws: &'a Aws) -> &'a str {
+        self.environment.as_deref().unwrap_or(&aws.environment)
+    }
+
     fn tiers(&self) -> Vec<&'static str> {
         TIERS
             .iter()
@@ -241,36 +249,22 @@ fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
 
-fn ec2_err<E>(
-    op: &str,
-) -> impl FnOnce(
-    aws_smithy_runtime_api::client::result::SdkError<
-        E,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
-) -> Diagnostics
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let op = op.to_owned();
-    move |e| aws::error(&op, &e).into()
-}
-
 /// Finds our VPC by its ownership tag.
-async fn find_vpc(aws: &Aws, ec2: &aws_sdk_ec2::Client, name: &str) -> Result<Option<String>> {
+async fn find_vpc(
+    environment: &str,
+    ec2: &aws_sdk_ec2::Client,
+    name: &str,
+) -> Result<Option<String>> {
     let out = ec2
         .describe_vpcs()
         .filters(filter(
             &format!("tag:{}", tags::OWNER),
             &tags::owner(TYPE, name),
         ))
-        .filters(filter(
-            &format!("tag:{}", tags::ENVIRONMENT),
-            &aws.environment,
-        ))
+        .filters(filter(&format!("tag:{}", tags::ENVIRONMENT), environment))
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeVpcs"))?;
+        .map_err(aws::failed("ec2:DescribeVpcs"))?;
     Ok(out
         .vpcs()
         .first()
@@ -299,7 +293,7 @@ async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<Inv
         .filters(filter("attachment.vpc-id", vpc_id))
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeInternetGateways"))?;
+        .map_err(aws::failed("ec2:DescribeInternetGateways"))?;
     inv.igw = igws
         .internet_gateways()
         .first()
@@ -310,7 +304,7 @@ async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<Inv
         .filters(in_vpc())
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeSubnets"))?;
+        .map_err(aws::failed("ec2:DescribeSubnets"))?;
     for s in subnets.subnets() {
         if let (Some(part), Some(id)) = (part_of(s.tags()), s.subnet_id()) {
             inv.subnets.insert(
@@ -324,7 +318,7 @@ async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<Inv
         .filters(in_vpc())
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeRouteTables"))?;
+        .map_err(aws::failed("ec2:DescribeRouteTables"))?;
     for rt in rts.route_tables() {
         let Some(part) = part_of(rt.tags()) else {
             continue;
@@ -359,7 +353,7 @@ async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<Inv
         .filter(in_vpc())
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeNatGateways"))?;
+        .map_err(aws::failed("ec2:DescribeNatGateways"))?;
     for n in nats.nat_gateways() {
         let live = !matches!(
             n.state(),
@@ -380,7 +374,7 @@ async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<Inv
         .filters(filter("tag:onto:vpc", vpc_id))
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeAddresses"))?;
+        .map_err(aws::failed("ec2:DescribeAddresses"))?;
     for a in addrs.addresses() {
         if let (Some(part), Some(id)) = (part_of(a.tags()), a.allocation_id()) {
             inv.eips.insert(
@@ -394,7 +388,7 @@ async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<Inv
         .filters(in_vpc())
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeVpcEndpoints"))?;
+        .map_err(aws::failed("ec2:DescribeVpcEndpoints"))?;
     inv.endpoint = eps
         .vpc_endpoints()
         .iter()
@@ -414,7 +408,7 @@ async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<Inv
         .filters(filter("group-name", "default"))
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeSecurityGroups"))?;
+        .map_err(aws::failed("ec2:DescribeSecurityGroups"))?;
     inv.default_sg = sgs
         .security_groups()
         .first()
@@ -455,7 +449,7 @@ impl Ctx<'_> {
 }
 
 async fn ensure_vpc(cx: &Ctx<'_>) -> Result<String> {
-    if let Some(id) = find_vpc(cx.aws, &cx.ec2, &cx.m.name).await? {
+    if let Some(id) = find_vpc(cx.m.environment(cx.aws), &cx.ec2, &cx.m.name).await? {
         tracing::info!(vpc = %id, "found this network's VPC; converging it");
         return Ok(id);
     }
@@ -466,7 +460,7 @@ async fn ensure_vpc(cx: &Ctx<'_>) -> Result<String> {
         .tag_specifications(cx.spec(ResourceType::Vpc, "vpc", None))
         .send()
         .await
-        .map_err(ec2_err("ec2:CreateVpc"))?;
+        .map_err(aws::failed("ec2:CreateVpc"))?;
     let id = out
         .vpc()
         .and_then(|v| v.vpc_id())
@@ -485,7 +479,7 @@ async fn ensure_vpc(cx: &Ctx<'_>) -> Result<String> {
             call.clone().send()
         })
         .await
-        .map_err(ec2_err("ec2:ModifyVpcAttribute"))?;
+        .map_err(aws::failed("ec2:ModifyVpcAttribute"))?;
     }
     Ok(id)
 }
@@ -514,7 +508,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                 .tag_specifications(cx.spec(ResourceType::InternetGateway, "igw", Some(vpc_id)))
                 .send()
                 .await
-                .map_err(ec2_err("ec2:CreateInternetGateway"))?;
+                .map_err(aws::failed("ec2:CreateInternetGateway"))?;
             let id = out
                 .internet_gateway()
                 .and_then(|g| g.internet_gateway_id())
@@ -525,7 +519,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                 .vpc_id(vpc_id)
                 .send()
                 .await
-                .map_err(ec2_err("ec2:AttachInternetGateway"))?;
+                .map_err(aws::failed("ec2:AttachInternetGateway"))?;
             id
         }
     };
@@ -553,7 +547,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                 .tag_specifications(cx.spec(ResourceType::Subnet, &part, Some(vpc_id)))
                 .send()
                 .await
-                .map_err(ec2_err("ec2:CreateSubnet"))?;
+                .map_err(aws::failed("ec2:CreateSubnet"))?;
             let id = out
                 .subnet()
                 .and_then(|s| s.subnet_id())
@@ -621,7 +615,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                     .tag_specifications(cx.spec(ResourceType::ElasticIp, &eip_part, Some(vpc_id)))
                     .send()
                     .await
-                    .map_err(ec2_err("ec2:AllocateAddress"))?;
+                    .map_err(aws::failed("ec2:AllocateAddress"))?;
                 let id = out.allocation_id().unwrap_or_default().to_owned();
                 inv.eips.insert(
                     eip_part,
@@ -638,7 +632,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
             .tag_specifications(cx.spec(ResourceType::Natgateway, &part, Some(vpc_id)))
             .send()
             .await
-            .map_err(ec2_err("ec2:CreateNatGateway"))?;
+            .map_err(aws::failed("ec2:CreateNatGateway"))?;
         let id = out
             .nat_gateway()
             .and_then(|n| n.nat_gateway_id())
@@ -671,7 +665,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                     .tag_specifications(cx.spec(ResourceType::RouteTable, part, Some(vpc_id)))
                     .send()
                     .await
-                    .map_err(ec2_err("ec2:CreateRouteTable"))?;
+                    .map_err(aws::failed("ec2:CreateRouteTable"))?;
                 let id = out
                     .route_table()
                     .and_then(|r| r.route_table_id())
@@ -690,7 +684,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                     .destination_cidr_block("0.0.0.0/0")
                     .send()
                     .await
-                    .map_err(ec2_err("ec2:DeleteRoute"))?;
+                    .map_err(aws::failed("ec2:DeleteRoute"))?;
             }
             if let Some(t) = target {
                 let call = ec2
@@ -702,7 +696,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                 } else {
                     call.gateway_id(t.as_str())
                 };
-                call.send().await.map_err(ec2_err("ec2:CreateRoute"))?;
+                call.send().await.map_err(aws::failed("ec2:CreateRoute"))?;
             }
         }
         for s in subnets.iter() {
@@ -712,7 +706,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                     .subnet_id(s)
                     .send()
                     .await
-                    .map_err(ec2_err("ec2:AssociateRouteTable"))?;
+                    .map_err(aws::failed("ec2:AssociateRouteTable"))?;
             }
         }
         inv.route_tables.insert(
@@ -742,7 +736,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                 .tag_specifications(cx.spec(ResourceType::VpcEndpoint, "endpoint/s3", Some(vpc_id)))
                 .send()
                 .await
-                .map_err(ec2_err("ec2:CreateVpcEndpoint"))?;
+                .map_err(aws::failed("ec2:CreateVpcEndpoint"))?;
         }
         (Some((id, rts)), true) if *rts != private_rts => {
             ec2.modify_vpc_endpoint()
@@ -751,7 +745,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                 .set_remove_route_table_ids(Some(rts.difference(&private_rts).cloned().collect()))
                 .send()
                 .await
-                .map_err(ec2_err("ec2:ModifyVpcEndpoint"))?;
+                .map_err(aws::failed("ec2:ModifyVpcEndpoint"))?;
         }
         (Some((id, _)), false) => {
             delete_endpoint(ec2, id).await?;
@@ -770,14 +764,14 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
                 .nat_gateway_id(id)
                 .send()
                 .await
-                .map_err(ec2_err("ec2:DeleteNatGateway"))?;
+                .map_err(aws::failed("ec2:DeleteNatGateway"))?;
             wait_nat_gone(ec2, id, limit, stop).await?;
             if let Some((alloc, _)) = inv.eips.get(&format!("eip/{az}")) {
                 ec2.release_address()
                     .allocation_id(alloc)
                     .send()
                     .await
-                    .map_err(ec2_err("ec2:ReleaseAddress"))?;
+                    .map_err(aws::failed("ec2:ReleaseAddress"))?;
             }
         }
     }
@@ -808,7 +802,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
             .set_tags(Some(keys))
             .send()
             .await
-            .map_err(ec2_err("ec2:DeleteTags"))?;
+            .map_err(aws::failed("ec2:DeleteTags"))?;
     }
     if !set.is_empty() {
         let t: Vec<Tag> = set
@@ -820,7 +814,7 @@ async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) -> R
             .set_tags(Some(t))
             .send()
             .await
-            .map_err(ec2_err("ec2:CreateTags"))?;
+            .map_err(aws::failed("ec2:CreateTags"))?;
     }
     Ok(())
 }
@@ -832,7 +826,7 @@ async fn strip_default_sg(ec2: &aws_sdk_ec2::Client, sg: Option<&str>) -> Result
         .group_ids(sg)
         .send()
         .await
-        .map_err(ec2_err("ec2:DescribeSecurityGroups"))?;
+        .map_err(aws::failed("ec2:DescribeSecurityGroups"))?;
     let Some(g) = out.security_groups().first() else {
         return Ok(());
     };
@@ -842,7 +836,7 @@ async fn strip_default_sg(ec2: &aws_sdk_ec2::Client, sg: Option<&str>) -> Result
             .set_ip_permissions(Some(g.ip_permissions().to_vec()))
             .send()
             .await
-            .map_err(ec2_err("ec2:RevokeSecurityGroupIngress"))?;
+            .map_err(aws::failed("ec2:RevokeSecurityGroupIngress"))?;
     }
     if !g.ip_permissions_egress().is_empty() {
         ec2.revoke_security_group_egress()
@@ -850,7 +844,7 @@ async fn strip_default_sg(ec2: &aws_sdk_ec2::Client, sg: Option<&str>) -> Result
             .set_ip_permissions(Some(g.ip_permissions_egress().to_vec()))
             .send()
             .await
-            .map_err(ec2_err("ec2:RevokeSecurityGroupEgress"))?;
+            .map_err(aws::failed("ec2:RevokeSecurityGroupEgress"))?;
     }
     Ok(())
 }
@@ -862,7 +856,7 @@ async fn wait_nat(ec2: &aws_sdk_ec2::Client, id: &str, limit: Duration, stop: &S
             .nat_gateway_ids(id)
             .send()
             .await
-            .map_err(ec2_err("ec2:DescribeNatGateways"))?;
+            .map_err(aws::failed("ec2:DescribeNatGateways"))?;
         let n = out.nat_gateways().first();
         Ok(match n.and_then(|n| n.state()) {
             Some(NatGatewayState::Available) => Poll::Ready(()),
@@ -897,7 +891,7 @@ async fn wait_nat_gone(
                 .nat_gateway_ids(id)
                 .send()
                 .await
-                .map_err(ec2_err("ec2:DescribeNatGateways"))?;
+                .map_err(aws::failed("ec2:DescribeNatGateways"))?;
             Ok(match out.nat_gateways().first().and_then(|n| n.state()) {
                 None | Some(NatGatewayState::Deleted) => Poll::Ready(()),
                 Some(s) => Poll::Pending(s.as_str().to_owned()),
@@ -926,13 +920,13 @@ async fn delete_route_table(ec2: &aws_sdk_ec2::Client, rt: &RouteTable) -> Resul
             .association_id(assoc)
             .send()
             .await
-            .map_err(ec2_err("ec2:DisassociateRouteTable"))?;
+            .map_err(aws::failed("ec2:DisassociateRouteTable"))?;
     }
     ec2.delete_route_table()
         .route_table_id(&rt.id)
         .send()
         .await
-        .map_err(ec2_err("ec2:DeleteRouteTable"))?;
+        .map_err(aws::failed("ec2:DeleteRouteTable"))?;
     Ok(())
 }
 
@@ -1059,7 +1053,13 @@ fn state(m: &Model, region: &str, inv: &Inventory, known: &Value, aws: &Aws) -> 
         "availability_zones": m.availability_zones,
         "subnet_newbits": m.subnet_newbits.unwrap_or(5),
         "cache_subnets": m.cache_subnets.unwrap_or(false),
-        "nat_mode": m.nat_mode.clone().unwrap_or_else(|| "single".into()),
+        "nat_mode": m.nat_mode.clone().unwrap_or_else(|| match inv.nats.len() {
+            0 => "none".into(),
+            1 if m.availability_zones.len() > 1 => "single".into(),
+            _ => "per_az".into(),
+        }),
+        "environment": known.get("environment").as_str(),
+        "prod_overrides": typed::from_value::<Option<Vec<String>>>(known.get("prod_overrides")).ok().flatten(),
         "s3_endpoint": inv.endpoint.is_some(),
         "tags": if view.is_empty() && known.get("tags").is_null() { None } else { Some(view) },
         "tags_all": vpc_tags,
@@ -1147,7 +1147,9 @@ fn planned_layout(m: &Model, prior: &Value, plan: &mut Value) {
                 .map_or(0, |e| e.len());
     plan.set(
         "nat_public_ips",
-        if all_known {
+        if nats.is_empty() {
+            Value::List(Vec::new())
+        } else if all_known {
             prior.get("nat_public_ips").clone()
         } else {
             Value::UNKNOWN
@@ -1207,19 +1209,10 @@ impl Resource for Network {
         if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
             req.plan.set("region", aws.region.clone());
         }
-        if req.plan.get("nat_mode").is_unknown() && req.config.get("nat_mode").is_null() {
-            req.plan
-                .set("nat_mode", if aws.is_prod() { "per_az" } else { "single" });
-        }
-        if aws.is_prod()
-            && req.plan.get("nat_mode").as_str() != Some("per_az")
-            && req.config.get("nat_mode").as_str().is_some()
-        {
-            req.warn(
-                AttributePath::attr("nat_mode"),
-                "Prod network without a NAT gateway per AZ",
-                "nat_mode overrides the prod default per_az: an AZ outage will cut the other AZs' outbound traffic.",
-            );
+        let environment = profile::environment(aws, &req.config).to_owned();
+        let refused = profile::apply(TYPE, &environment, req);
+        if refused.has_errors() {
+            return Err(refused);
         }
         if let Some(region) = req.plan.get("region").as_str().map(str::to_owned) {
             if let Some(azs) = req.plan.get("availability_zones").elements() {
@@ -1238,7 +1231,7 @@ impl Resource for Network {
         let Ok(m) = typed::from_value::<Model>(&req.plan) else {
             return Ok(());
         };
-        tags::plan_tags_all(aws, TYPE, &m.name, &mut req.plan);
+        tags::plan_tags_all(aws, &environment, TYPE, &m.name, &mut req.plan);
         if req.plan.get("availability_zones").is_wholly_known() {
             let prior = req.prior.clone();
             planned_layout(&m, &prior, &mut req.plan);
@@ -1259,7 +1252,7 @@ impl Resource for Network {
         let ec2 = aws.ec2(&region);
         let vpc_id = match req.state.get("vpc_id").as_str() {
             Some(id) => id.to_owned(),
-            None => match find_vpc(aws, &ec2, &m.name).await? {
+            None => match find_vpc(m.environment(aws), &ec2, &m.name).await? {
                 Some(id) => id,
                 None => return Ok(None),
             },
@@ -1294,7 +1287,7 @@ impl Resource for Network {
                 .nat_gateway_id(id)
                 .send()
                 .await
-                .map_err(ec2_err("ec2:DeleteNatGateway"))?;
+                .map_err(aws::failed("ec2:DeleteNatGateway"))?;
         }
         for (id, _, _) in inv.nats.values() {
             wait_nat_gone(&ec2, id, limit, &req.stop).await?;
@@ -1304,7 +1297,7 @@ impl Resource for Network {
                 .allocation_id(alloc)
                 .send()
                 .await
-                .map_err(ec2_err("ec2:ReleaseAddress"))?;
+                .map_err(aws::failed("ec2:ReleaseAddress"))?;
         }
         for rt in inv.route_tables.values() {
             delete_route_table(&ec2, rt).await?;
@@ -1315,12 +1308,12 @@ impl Resource for Network {
                 .vpc_id(&vpc_id)
                 .send()
                 .await
-                .map_err(ec2_err("ec2:DetachInternetGateway"))?;
+                .map_err(aws::failed("ec2:DetachInternetGateway"))?;
             ec2.delete_internet_gateway()
                 .internet_gateway_id(igw)
                 .send()
                 .await
-                .map_err(ec2_err("ec2:DeleteInternetGateway"))?;
+                .map_err(aws::failed("ec2:DeleteInternetGateway"))?;
         }
         for (id, _) in inv.subnets.values() {
             delete_subnet(&ec2, &vpc_id, id).await?;
@@ -1339,7 +1332,7 @@ impl Resource for Network {
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
         let aws = self.0.require()?;
         let ec2 = aws.ec2(&aws.region);
-        let Some(vpc_id) = find_vpc(aws, &ec2, &req.id).await? else {
+        let Some(vpc_id) = find_vpc(&aws.environment, &ec2, &req.id).await? else {
             return Err(Diagnostic::error(
                 "Network not found",
                 format!(
@@ -1354,7 +1347,7 @@ impl Resource for Network {
             .vpc_ids(&vpc_id)
             .send()
             .await
-            .map_err(ec2_err("ec2:DescribeVpcs"))?;
+            .map_err(aws::failed("ec2:DescribeVpcs"))?;
         let cidr = out
             .vpcs()
             .first()
@@ -1366,7 +1359,7 @@ impl Resource for Network {
             .filters(filter("vpc-id", &vpc_id))
             .send()
             .await
-            .map_err(ec2_err("ec2:DescribeSubnets"))?;
+            .map_err(aws::failed("ec2:DescribeSubnets"))?;
         let mut azs: Vec<String> = subnets
             .subnets()
             .iter()
@@ -1403,7 +1396,13 @@ impl Network {
             aws,
             ec2: aws.ec2(&region),
             m: &m,
-            tags: tags::desired(aws, TYPE, &m.name, &m.tags.clone().unwrap_or_default()),
+            tags: tags::desired(
+                aws,
+                m.environment(aws),
+                TYPE,
+                &m.name,
+                &m.tags.clone().unwrap_or_default(),
+            ),
         };
         let limit = timeout(&req.planned, "create", Duration::from_secs(1800));
         let vpc_id = match req.prior.get("vpc_id").as_str() {

@@ -354,7 +354,13 @@ async fn converge(aws: &Aws, region: &str, m: &Model, remote: &Remote) -> Result
             .map_err(|e| aws::error("ecr:SetRepositoryPolicy", &e))?;
         }
     }
-    let desired = tags::desired(aws, TYPE, name, &m.tags.clone().unwrap_or_default());
+    let desired = tags::desired(
+        aws,
+        &aws.environment,
+        TYPE,
+        name,
+        &m.tags.clone().unwrap_or_default(),
+    );
     let (remove, set) = tags::diff(&remote.tags, &desired);
     let arn = remote.repo.repository_arn().unwrap_or_default();
     if !remove.is_empty() {
@@ -519,7 +525,7 @@ impl Resource for Registry {
             req.plan.set("region", aws.region.clone());
         }
         if let Some(name) = req.plan.get("name").as_str().map(str::to_owned) {
-            tags::plan_tags_all(aws, TYPE, &name, &mut req.plan);
+            tags::plan_tags_all(aws, &aws.environment, TYPE, &name, &mut req.plan);
         }
         Ok(())
     }
@@ -538,7 +544,13 @@ impl Resource for Registry {
         let enc = enc
             .build()
             .map_err(|e| Diagnostic::error("Invalid encryption settings", e.to_string()))?;
-        let desired_tags = tags::desired(aws, TYPE, &m.name, &m.tags.clone().unwrap_or_default());
+        let desired_tags = tags::desired(
+            aws,
+            &aws.environment,
+            TYPE,
+            &m.name,
+            &m.tags.clone().unwrap_or_default(),
+        );
         let created = ecr
             .create_repository()
             .repository_name(&m.name)
@@ -564,7 +576,7 @@ impl Resource for Registry {
                 let existing = describe(aws, &region, &m.name).await?;
                 if !existing
                     .as_ref()
-                    .is_some_and(|r| tags::owned(aws, TYPE, &m.name, &r.tags))
+                    .is_some_and(|r| tags::owned(&aws.environment, TYPE, &m.name, &r.tags))
                 {
                     return Err(Diagnostic::error(
                         "Repository already exists",

@@ -417,7 +417,13 @@ async fn converge_bucket(aws: &Aws, region: &str, m: &Model) -> Result<()> {
         .send()
         .await
         .map_err(|e| aws::error("s3:PutBucketLifecycleConfiguration", &e))?;
-    let all = tags::desired(aws, TYPE, b, &m.tags.clone().unwrap_or_default());
+    let all = tags::desired(
+        aws,
+        &aws.environment,
+        TYPE,
+        b,
+        &m.tags.clone().unwrap_or_default(),
+    );
     let tag_set: Vec<_> = all
         .iter()
         .filter_map(|(k, v)| {
@@ -482,7 +488,13 @@ async fn converge_table(
     let ddb = aws.dynamodb(region);
     let table = lock_table_name(&m.bucket, m.lock_table.as_deref());
     let protect = m.deletion_protection.unwrap_or(aws.is_prod());
-    let all = tags::desired(aws, TYPE, &m.bucket, &m.tags.clone().unwrap_or_default());
+    let all = tags::desired(
+        aws,
+        &aws.environment,
+        TYPE,
+        &m.bucket,
+        &m.tags.clone().unwrap_or_default(),
+    );
     let to_tags = |t: &BTreeMap<String, String>| -> Vec<Tag> {
         t.iter()
             .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
@@ -541,7 +553,7 @@ async fn converge_table(
                 .iter()
                 .map(|t| (t.key().to_owned(), t.value().to_owned()))
                 .collect();
-            if creating && !tags::owned(aws, TYPE, &m.bucket, &current) {
+            if creating && !tags::owned(&aws.environment, TYPE, &m.bucket, &current) {
                 return Err(Diagnostic::error(
                     "Lock table already exists",
                     format!("A DynamoDB table named {table:?} exists and was not created by this configuration. Choose another lock_table or import the backend."),
@@ -762,7 +774,7 @@ impl Resource for StateBackend {
                 ),
             );
         }
-        tags::plan_tags_all(aws, TYPE, &bucket, &mut req.plan);
+        tags::plan_tags_all(aws, &aws.environment, TYPE, &bucket, &mut req.plan);
         Ok(())
     }
 
@@ -793,7 +805,7 @@ impl Resource for StateBackend {
                         .collect(),
                     Err(_) => BTreeMap::new(),
                 };
-            if !tags::owned(aws, TYPE, &m.bucket, &tags) {
+            if !tags::owned(&aws.environment, TYPE, &m.bucket, &tags) {
                 return Err(Diagnostic::error(
                     "Bucket already exists",
                     format!("Your account already has a bucket named {:?} that this configuration did not create. Import it: terraform import {TYPE}.<name> {}", m.bucket, m.bucket),

@@ -91,6 +91,22 @@ impl Moto {
         aws_sdk_ec2::Client::new(&self.sdk().await)
     }
 
+    pub async fn rds(&self) -> aws_sdk_rds::Client {
+        aws_sdk_rds::Client::new(&self.sdk().await)
+    }
+
+    /// An RDS client for another region.
+    pub async fn rds_in(&self, region: &str) -> aws_sdk_rds::Client {
+        let conf = aws_sdk_rds::config::Builder::from(&self.sdk().await)
+            .region(aws_config::Region::new(region.to_owned()))
+            .build();
+        aws_sdk_rds::Client::from_conf(conf)
+    }
+
+    pub async fn elasticache(&self) -> aws_sdk_elasticache::Client {
+        aws_sdk_elasticache::Client::new(&self.sdk().await)
+    }
+
     pub async fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.sdk().await)
     }

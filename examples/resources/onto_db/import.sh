@@ -1,0 +1,2 @@
+# By instance identifier, or REGION:IDENTIFIER for another region.
+terraform import onto_db.editor editor-prod

@@ -1,0 +1,334 @@
+//! onto_db against the real Terraform CLI and the moto emulator.
+//!
+//! The emulator creates and deletes instances instantly and never holds
+//! changes for a maintenance window, and its PromoteReadReplica leaves the
+//! source recorded: transitional states, pending changes and the promotion
+//! wait are tested with aws-smithy-mocks in `src/resources/db.rs`.
+
+mod common;
+
+use common::{workdir, Moto};
+
+const PASSWORD: &str = "Wo-Pa55word-9c1e";
+
+fn network(name: &str, region: &str, cidr: &str) -> String {
+    format!(
+        "resource \"onto_network\" \"{name}\" {{\n  name               = \"{name}\"\n  region             = \"{region}\"\n  cidr_block         = \"{cidr}\"\n  availability_zones = [\"{region}a\", \"{region}b\"]\n  nat_mode           = \"none\"\n}}\n"
+    )
+}
+
+fn db(extra: &str) -> String {
+    format!(
+        "resource \"onto_db\" \"editor\" {{\n  name                       = \"editor\"\n  subnet_ids                 = onto_network.core.database_subnet_ids\n  allowed_security_group_ids = [onto_network.core.default_security_group_id]\n  engine_version             = \"16.3\"\n  parameters                 = {{ log_min_duration_statement = \"500\" }}\n  tags                       = {{ team = \"editor\" }}\n{extra}}}\n"
+    )
+}
+
+fn with_password(version: u32) -> String {
+    format!("  password_wo         = \"{PASSWORD}\"\n  password_wo_version = {version}\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_secrets_drift_upgrades_and_final_snapshots() {
+    let moto = Moto::start();
+    let rds = moto.rds().await;
+    let ec2 = moto.ec2().await;
+    let mut w = workdir();
+    let base = moto.provider("dev") + &network("core", "eu-west-1", "10.0.0.0/16");
+    w.config(&(base.clone() + &db(&with_password(1))));
+
+    // Create with a write-only password, with trace logging on.
+    let traced = |args: &[&str]| {
+        let out = w.command(args).env("TF_LOG", "trace").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let plan = traced(&["plan", "-out=tfplan", "-no-color"]);
+    let mut plan_json: serde_json::Value =
+        serde_json::from_str(&w.run(&["show", "-json", "tfplan"]).success().stdout()).unwrap();
+    // "configuration" echoes the .tf source itself; every value section is checked.
+    plan_json.as_object_mut().unwrap().remove("configuration");
+    let apply = traced(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+    for (what, text) in [
+        ("plan and its trace log", plan),
+        ("plan JSON", plan_json.to_string()),
+        ("apply and its trace log", apply),
+        ("state", w.raw_state()),
+    ] {
+        let leaks: Vec<&str> = text.lines().filter(|l| l.contains(PASSWORD)).collect();
+        assert!(
+            leaks.is_empty(),
+            "the password leaked into the {what}: {leaks:?}"
+        );
+    }
+    w.assert_no_changes();
+
+    let state = w.state();
+    let r = state.resource("onto_db.editor")["values"].clone();
+    assert_eq!(r["instance_class"], "db.t4g.micro", "dev profile");
+    assert_eq!(r["multi_az"], false);
+    assert_eq!(r["backup_retention_days"], 1);
+    assert_eq!(r["final_snapshot"], false);
+    assert_eq!(r["deletion_protection"], false);
+    assert_eq!(
+        r["master_secret_arn"],
+        serde_json::Value::Null,
+        "password_wo mode"
+    );
+    assert_eq!(r["port"], 5432);
+    assert_eq!(r["parameter_group_name"], "editor-postgres16");
+    assert_eq!(r["tags_all"]["onto:owner"], "onto_db/editor");
+    assert!(r["endpoint"].as_str().unwrap().ends_with(":5432"));
+    let live = rds
+        .describe_db_instances()
+        .db_instance_identifier("editor")
+        .send()
+        .await
+        .unwrap();
+    let live = &live.db_instances()[0];
+    assert_eq!(live.storage_encrypted(), Some(true));
+    assert_eq!(live.publicly_accessible(), Some(false));
+    let sg = ec2
+        .describe_security_groups()
+        .group_ids(r["security_group_id"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let ingress = sg.security_groups()[0].ip_permissions();
+    assert_eq!(ingress.len(), 1, "one rule: {ingress:?}");
+    assert_eq!(
+        (ingress[0].from_port(), ingress[0].to_port()),
+        (Some(5432), Some(5432))
+    );
+    assert_eq!(
+        ingress[0].user_id_group_pairs()[0].group_id(),
+        r["allowed_security_group_ids"][0].as_str()
+    );
+    assert!(ingress[0].ip_ranges().is_empty(), "no CIDR was allowed");
+    let params = rds
+        .describe_db_parameters()
+        .db_parameter_group_name("editor-postgres16")
+        .send()
+        .await
+        .unwrap();
+    assert!(params
+        .parameters()
+        .iter()
+        .any(|p| p.parameter_name() == Some("log_min_duration_statement")
+            && p.parameter_value() == Some("500")));
+
+    // moto does not report Performance Insights, so an import cannot know it.
+    w.import_verify(
+        "onto_db.editor",
+        "editor",
+        &["password_wo_version", "performance_insights"],
+    );
+    // An import cannot know password_wo_version: the next apply records it.
+    w.apply();
+
+    // Drift: the plan proposes exactly the fix.
+    rds.modify_db_instance()
+        .db_instance_identifier("editor")
+        .db_instance_class("db.t4g.medium")
+        .backup_retention_period(3)
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let fix: Vec<String> = w
+        .planned_attribute_changes("onto_db.editor")
+        .into_iter()
+        .collect();
+    assert_eq!(fix, ["backup_retention_days", "instance_class"]);
+    w.apply();
+
+    // AWS applies an automatic minor upgrade: no downgrade is planned.
+    rds.modify_db_instance()
+        .db_instance_identifier("editor")
+        .engine_version("16.4")
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    w.assert_no_changes();
+    w.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .success();
+    assert_eq!(
+        w.state().attr("onto_db.editor", "engine_version_actual"),
+        "16.4"
+    );
+    assert_eq!(w.state().attr("onto_db.editor", "engine_version"), "16.3");
+
+    // In place: storage autoscaling, multi-AZ, a new password; replace: the user.
+    w.config(
+        &(base.clone()
+            + &db(&(with_password(2) + "  multi_az = true\n  max_allocated_storage = 100\n"))),
+    );
+    assert_eq!(w.plan_actions()["onto_db.editor"], ["update"]);
+    w.apply();
+    let live = rds
+        .describe_db_instances()
+        .db_instance_identifier("editor")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.db_instances()[0].multi_az(), Some(true));
+    assert_eq!(live.db_instances()[0].max_allocated_storage(), Some(100));
+    w.config(&(base.clone() + &db(&(with_password(2) + "  username = \"admin\"\n"))));
+    let actions = &w.plan_actions()["onto_db.editor"];
+    assert!(
+        actions.contains(&"delete".to_owned()) && actions.contains(&"create".to_owned()),
+        "{actions:?}"
+    );
+
+    // Back to a managed password: the secret appears, no password in state.
+    w.config(&(base.clone() + &db("  final_snapshot = true\n")));
+    w.apply();
+    let secret = w.state().attr("onto_db.editor", "master_secret_arn");
+    assert!(secret.starts_with("arn:aws:secretsmanager:"), "{secret}");
+
+    // Destroy twice on one day: the second final snapshot gets a new name.
+    w.destroy();
+    w.apply();
+    w.destroy();
+    let snaps = rds
+        .describe_db_snapshots()
+        .snapshot_type("manual")
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = snaps
+        .db_snapshots()
+        .iter()
+        .filter_map(|s| s.db_snapshot_identifier())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].starts_with("editor-final-"), "{names:?}");
+    assert_eq!(names[1], format!("{}-2", names[0]));
+    let gone = rds
+        .describe_db_instances()
+        .db_instance_identifier("editor")
+        .send()
+        .await;
+    assert!(gone.is_err(), "instance still exists");
+}
+
+/// moto 5.2.5 looks a cross-region replica's subnet group up in the
+/// source's region, so through the CLI the replica lives beside its source;
+/// the cross-region request (source ARN, KMS key of the replica's region) is
+/// checked with aws-smithy-mocks in `src/resources/db.rs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_replica() {
+    let moto = Moto::start();
+    let mut w = workdir();
+    let replica = "resource \"onto_db\" \"replica\" {\n  name                = \"editor-replica\"\n  subnet_ids          = onto_network.core.database_subnet_ids\n  replicate_source_db = onto_db.editor.arn\n}\n";
+    w.config(
+        &(moto.provider("dev") + &network("core", "eu-west-1", "10.0.0.0/16") + &db("") + replica),
+    );
+    w.apply();
+    let source_arn = w.state().attr("onto_db.editor", "arn");
+    assert_eq!(
+        w.state().attr("onto_db.replica", "replicate_source_db"),
+        source_arn
+    );
+    let live = moto
+        .rds()
+        .await
+        .describe_db_instances()
+        .db_instance_identifier("editor-replica")
+        .send()
+        .await
+        .unwrap();
+    let live = &live.db_instances()[0];
+    assert_eq!(
+        live.read_replica_source_db_instance_identifier(),
+        Some(source_arn.as_str())
+    );
+    // An import reads the full version AWS runs ("16.3"); the configuration
+    // asks for major "16", which the next apply records without an AWS call.
+    w.import_verify(
+        "onto_db.replica",
+        "editor-replica",
+        &["performance_insights", "engine_version"],
+    );
+    w.apply();
+    w.destroy();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_and_the_prod_profile() {
+    let moto = Moto::start();
+    let mut w = workdir();
+    let one = |extra: &str| {
+        format!("resource \"onto_db\" \"x\" {{\n  name       = \"x\"\n  subnet_ids = [\"subnet-1\", \"subnet-2\"]\n{extra}}}\n")
+    };
+    let dev = moto.provider("dev");
+    for (extra, message) in [
+        (
+            "  instance_class = \"t4g.micro\"\n",
+            "is not an instance class like",
+        ),
+        (
+            "  backup_retention_days = 40\n",
+            "40 is not a whole number from 0 to 35",
+        ),
+        (
+            "  max_allocated_storage = 20\n",
+            "Autoscaling limit too low",
+        ),
+        (
+            &format!("  password_wo = \"{PASSWORD}\"\n"),
+            "Missing password version",
+        ),
+        (
+            "  maintenance_window = \"Sun:03:00-Sun:04:00\"\n",
+            "lowercase day",
+        ),
+    ] {
+        w.config(&(dev.clone() + &one(extra)));
+        w.run(&["plan", "-no-color"]).failure(message);
+    }
+    w.config(&(dev.clone() + &one("").replace("[\"subnet-1\", \"subnet-2\"]", "[\"subnet-1\"]")));
+    w.run(&["plan", "-no-color"]).failure("Too few subnets");
+
+    let prod = moto.provider("prod");
+    w.config(&(prod.clone() + &one("")));
+    let out = w.run(&["plan", "-no-color"]).success().stdout();
+    for line in [
+        "multi_az                   = true",
+        "deletion_protection        = true",
+        "backup_retention_days      = 14",
+        "instance_class             = \"db.r6g.large\"",
+    ] {
+        assert!(out.contains(line), "prod profile: {line}\n{out}");
+    }
+    w.config(&(prod.clone() + &one("  multi_az = false\n")));
+    w.run(&["plan", "-no-color"])
+        .failure("add \"multi_az\" to prod_overrides");
+    w.config(&(prod.clone() + &one("  backup_retention_days = 3\n")));
+    w.run(&["plan", "-no-color"])
+        .failure("add \"backup_retention_days\" to prod_overrides");
+    w.config(&(prod + &one("  multi_az = false\n  prod_overrides = [\"multi_az\"]\n")));
+    let out = w.run(&["plan", "-no-color"]).success();
+    assert!(
+        out.combined()
+            .contains("Prod protection overridden: multi_az"),
+        "{}",
+        out.combined()
+    );
+    // A resource-level environment wins over the provider's.
+    w.config(&(moto.provider("prod") + &one("  environment = \"dev\"\n")));
+    let out = w.run(&["plan", "-no-color"]).success().stdout();
+    assert!(
+        out.contains("instance_class             = \"db.t4g.micro\""),
+        "{out}"
+    );
+}
