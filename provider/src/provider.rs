@@ -82,6 +82,7 @@ impl Provider for Onto {
 
     fn resources(&self) -> Vec<Arc<dyn tfplugin::resource::Resource>> {
         vec![
+            Arc::new(crate::resources::cache::Cache(self.shared.clone())),
             Arc::new(crate::resources::db::Db(self.shared.clone())),
             Arc::new(crate::resources::network::Network(self.shared.clone())),
             Arc::new(crate::resources::registry::Registry(self.shared.clone())),

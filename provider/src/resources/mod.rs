@@ -1,5 +1,6 @@
 //! Managed resources, one file each.
 
+pub mod cache;
 pub mod db;
 pub mod network;
 pub mod registry;
