@@ -16,6 +16,17 @@ impl Cidr {
         self.prefix
     }
 
+    /// Whether the two blocks share any address.
+    pub fn overlaps(&self, other: &Cidr) -> bool {
+        let shorter = self.prefix.min(other.prefix);
+        let mask = if shorter == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(shorter))
+        };
+        self.base & mask == other.base & mask
+    }
+
     /// The `netnum`-th subnet with `newbits` more prefix bits.
     pub fn subnet(&self, newbits: u8, netnum: u32) -> Option<Cidr> {
         let prefix = self.prefix.checked_add(newbits).filter(|p| *p <= 32)?;
@@ -64,6 +75,16 @@ impl fmt::Display for Cidr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlap_is_containment_either_way() {
+        let a: Cidr = "10.0.0.0/16".parse().unwrap();
+        let b: Cidr = "10.0.4.0/24".parse().unwrap();
+        let c: Cidr = "10.1.0.0/16".parse().unwrap();
+        assert!(a.overlaps(&b) && b.overlaps(&a));
+        assert!(!a.overlaps(&c));
+        assert!("0.0.0.0/0".parse::<Cidr>().unwrap().overlaps(&c));
+    }
 
     #[test]
     fn subnets_and_parsing() {

@@ -211,6 +211,36 @@ fn check_account_id(s: &str) -> Result<(), String> {
     }
 }
 
+/// A set of IPv4 CIDR blocks: each valid (no host bits) and none
+/// overlapping another (an overlap is almost always a typo).
+pub struct CidrBlocks;
+
+impl Validator for CidrBlocks {
+    fn description(&self) -> String {
+        "IPv4 CIDR blocks that do not overlap".into()
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let mut seen: Vec<(String, crate::cidr::Cidr)> = Vec::new();
+        for item in value.elements().into_iter().flatten() {
+            let Some(s) = item.as_str() else { continue };
+            match s.parse::<crate::cidr::Cidr>() {
+                Err(why) => diags.error_at(path.clone(), "Invalid CIDR block", why),
+                Ok(c) => {
+                    if let Some((other, _)) = seen.iter().find(|(_, o)| o.overlaps(&c)) {
+                        diags.error_at(
+                            path.clone(),
+                            "Overlapping CIDR blocks",
+                            format!("{s} overlaps {other}; list each range once."),
+                        );
+                    }
+                    seen.push((s.to_owned(), c));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -285,6 +285,10 @@ async fn bad_input_and_the_prod_profile() {
             "Autoscaling limit too low",
         ),
         (
+            "  allowed_cidr_blocks = [\"10.0.0.0/16\", \"10.0.4.0/24\"]\n",
+            "Overlapping CIDR blocks",
+        ),
+        (
             &format!("  password_wo = \"{PASSWORD}\"\n"),
             "Missing password version",
         ),

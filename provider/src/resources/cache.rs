@@ -130,7 +130,7 @@ fn schema() -> Schema {
             .attribute(Attribute::string("snapshot_window").optional().computed().use_state_for_unknown().describe("Daily snapshot window, UTC (`03:00-04:00`); AWS picks one when unset."))
             .attribute(Attribute::new("subnet_ids", Type::set(Type::String)).required().describe("Subnets for the cache subnet group (the cache or private tier)."))
             .attribute(Attribute::new("allowed_security_group_ids", Type::set(Type::String)).optional().describe("Security groups allowed to connect on 6379."))
-            .attribute(Attribute::new("allowed_cidr_blocks", Type::set(Type::String)).optional().describe("CIDR blocks allowed to connect on 6379."))
+            .attribute(Attribute::new("allowed_cidr_blocks", Type::set(Type::String)).optional().validate(validators::CidrBlocks).describe("CIDR blocks allowed to connect on 6379."))
             .attribute(Attribute::new("parameters", Type::map(Type::String)).optional().describe("Engine parameters, e.g. `maxmemory-policy`. When set, a parameter group `<name>-<engine><major>` is managed for you; needs `engine_version`."))
             .attribute(Attribute::new("tags", Type::map(Type::String)).optional().validate(validators::TagKeys).describe("Tags for the replication group and its groups."))
             .attribute(Attribute::new("tags_all", Type::map(Type::String)).computed().describe("All tags, including `default_tags` and the onto tags."))

@@ -171,7 +171,7 @@ fn schema() -> Schema {
             .attribute(Attribute::string("kms_key").optional().computed().requires_replace().use_state_for_unknown().validate(validators::kms_key()).describe("KMS key for storage encryption (always on); AWS's managed key when omitted. For a cross-region replica: a key in the replica's region."))
             .attribute(Attribute::new("subnet_ids", Type::set(Type::String)).required().describe("Subnets for the subnet group (the database tier), in at least two AZs."))
             .attribute(Attribute::new("allowed_security_group_ids", Type::set(Type::String)).optional().describe("Security groups allowed to connect on 5432."))
-            .attribute(Attribute::new("allowed_cidr_blocks", Type::set(Type::String)).optional().describe("CIDR blocks allowed to connect on 5432."))
+            .attribute(Attribute::new("allowed_cidr_blocks", Type::set(Type::String)).optional().validate(validators::CidrBlocks).describe("CIDR blocks allowed to connect on 5432."))
             .attribute(Attribute::new("parameters", Type::map(Type::String)).optional().describe("PostgreSQL parameters. When set, a parameter group `<name>-postgres<major>` is managed for you."))
             .attribute(Attribute::bool("multi_az").optional().computed().describe("A synchronous standby in another AZ. Default from the environment profile (on in prod)."))
             .attribute(Attribute::number("backup_retention_days").optional().computed().validate(int_between(0, 35)).describe("Days of automated backups (point-in-time restore). Default from the environment profile (14 in prod, at least 7 without an override)."))
