@@ -83,18 +83,33 @@ impl Provider for Onto {
     fn resources(&self) -> Vec<Arc<dyn tfplugin::resource::Resource>> {
         vec![
             Arc::new(crate::resources::cache::Cache(self.shared.clone())),
+            Arc::new(crate::resources::cluster::ClusterResource(
+                self.shared.clone(),
+            )),
             Arc::new(crate::resources::db::Db(self.shared.clone())),
             Arc::new(crate::resources::network::Network(self.shared.clone())),
             Arc::new(crate::resources::registry::Registry(self.shared.clone())),
             Arc::new(crate::resources::state_backend::StateBackend(
                 self.shared.clone(),
             )),
+            Arc::new(crate::resources::telemetry::Telemetry(self.shared.clone())),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn tfplugin::data_source::DataSource>> {
-        vec![Arc::new(
-            crate::data_sources::caller_identity::CallerIdentity(self.shared.clone()),
-        )]
+        vec![
+            Arc::new(crate::data_sources::caller_identity::CallerIdentity(
+                self.shared.clone(),
+            )),
+            Arc::new(crate::data_sources::cluster_auth::ClusterAuth(
+                self.shared.clone(),
+            )),
+        ]
+    }
+
+    fn ephemeral_resources(&self) -> Vec<Arc<dyn tfplugin::ephemeral::EphemeralResource>> {
+        vec![Arc::new(crate::ephemeral::cluster_auth::ClusterAuth(
+            self.shared.clone(),
+        ))]
     }
 }

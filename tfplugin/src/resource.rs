@@ -25,10 +25,18 @@ pub struct ApplyRequest {
     pub private: Private,
     /// Cancelled when Terraform asks the provider to stop (Ctrl-C).
     pub stop: Stop,
+    /// Warnings to show with the apply result (errors are returned instead).
+    pub warnings: Diagnostics,
     pub(crate) partial: Option<Value>,
 }
 
 impl ApplyRequest {
+    /// Adds a warning to the apply output, e.g. something left behind that
+    /// the user should know about although the operation succeeded.
+    pub fn warn(&mut self, summary: impl Into<String>, detail: impl Into<String>) {
+        self.warnings.push(Diagnostic::warning(summary, detail));
+    }
+
     /// Records what exists so far. If the operation then fails or is
     /// cancelled, this state is saved instead of losing track of a remote
     /// object that was already created.

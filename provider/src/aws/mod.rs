@@ -4,6 +4,7 @@
 //! and retries for eventual consistency. Throttling and 5xx retries with
 //! jittered backoff are the SDK's standard retry mode, configured here.
 
+pub mod eks_token;
 mod waiter;
 
 use std::collections::{BTreeMap, HashMap};
@@ -60,6 +61,10 @@ pub struct Aws {
     ec2: Clients<aws_sdk_ec2::Client>,
     rds: Clients<aws_sdk_rds::Client>,
     elasticache: Clients<aws_sdk_elasticache::Client>,
+    eks: Clients<aws_sdk_eks::Client>,
+    iam: Clients<aws_sdk_iam::Client>,
+    amp: Clients<aws_sdk_amp::Client>,
+    logs: Clients<aws_sdk_cloudwatchlogs::Client>,
 }
 
 impl Aws {
@@ -147,6 +152,10 @@ impl Aws {
             ec2: Clients::new(),
             rds: Clients::new(),
             elasticache: Clients::new(),
+            eks: Clients::new(),
+            iam: Clients::new(),
+            amp: Clients::new(),
+            logs: Clients::new(),
         })
     }
 
@@ -235,6 +244,80 @@ impl Aws {
             }
             aws_sdk_elasticache::Client::from_conf(b.build())
         })
+    }
+
+    pub fn eks(&self, region: &str) -> aws_sdk_eks::Client {
+        self.eks.get(region, || {
+            let mut b = aws_sdk_eks::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_owned()));
+            if let Some(u) = self.endpoint("eks") {
+                b = b.endpoint_url(u);
+            }
+            aws_sdk_eks::Client::from_conf(b.build())
+        })
+    }
+
+    /// IAM is global: one client, signed for the partition's home region.
+    pub fn iam(&self) -> aws_sdk_iam::Client {
+        let home = match partition(&self.region) {
+            "aws-cn" => "cn-north-1",
+            "aws-us-gov" => "us-gov-west-1",
+            _ => "us-east-1",
+        };
+        self.iam.get(home, || {
+            let mut b =
+                aws_sdk_iam::config::Builder::from(&self.sdk).region(Region::new(home.to_owned()));
+            if let Some(u) = self.endpoint("iam") {
+                b = b.endpoint_url(u);
+            }
+            aws_sdk_iam::Client::from_conf(b.build())
+        })
+    }
+
+    pub fn amp(&self, region: &str) -> aws_sdk_amp::Client {
+        self.amp.get(region, || {
+            let mut b = aws_sdk_amp::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_owned()));
+            if let Some(u) = self.endpoint("amp") {
+                b = b.endpoint_url(u);
+            }
+            aws_sdk_amp::Client::from_conf(b.build())
+        })
+    }
+
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+        self.logs.get(region, || {
+            let mut b = aws_sdk_cloudwatchlogs::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_owned()));
+            if let Some(u) = self.endpoint("logs") {
+                b = b.endpoint_url(u);
+            }
+            aws_sdk_cloudwatchlogs::Client::from_conf(b.build())
+        })
+    }
+
+    /// The credentials and STS endpoint for signing a request by hand (the
+    /// EKS token), or why there are none.
+    pub async fn signing(
+        &self,
+    ) -> Result<(aws_credential_types::Credentials, Option<String>), Diagnostics> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let provider = self.sdk.credentials_provider().ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "No AWS credentials",
+                "The provider found no credentials to sign with.",
+            ))
+        })?;
+        let creds = provider.provide_credentials().await.map_err(|e| {
+            Diagnostics::from(Diagnostic::error(
+                "No AWS credentials",
+                format!("Loading credentials failed: {}", DisplayErrorContext(&e)),
+            ))
+        })?;
+        Ok((
+            creds,
+            self.endpoint("sts").or(self.endpoint_url.as_ref()).cloned(),
+        ))
     }
 
     pub fn dynamodb(&self, region: &str) -> aws_sdk_dynamodb::Client {

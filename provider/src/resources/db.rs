@@ -207,54 +207,45 @@ fn schema() -> Schema {
 
 #[derive(Deserialize)]
 struct Model {
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     name: String,
     region: Option<String>,
     environment: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     engine_version: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     auto_minor_version_upgrade: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     instance_class: String,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     allocated_storage: i32,
     max_allocated_storage: Option<i32>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     storage_type: String,
     kms_key: Option<String>,
     subnet_ids: Vec<String>,
     allowed_security_group_ids: Option<Vec<String>>,
     allowed_cidr_blocks: Option<Vec<String>>,
     parameters: Option<BTreeMap<String, String>>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     multi_az: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     backup_retention_days: i32,
     backup_window: Option<String>,
     maintenance_window: Option<String>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     deletion_protection: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     performance_insights: bool,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     apply_immediately: bool,
     log_exports: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "super::null_as_default")]
     username: String,
     database_name: Option<String>,
     password_wo_version: Option<i64>,
     replicate_source_db: Option<String>,
     tags: Option<BTreeMap<String, String>>,
-}
-
-/// Prior state may lack what an import could not know; read it as unset.
-fn null_as_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 fn model(v: &Value) -> Result<Model> {

@@ -803,6 +803,7 @@ impl ProviderRpc for ProviderService {
             prior: prior.clone(),
             private: Private::from_bytes(&req.planned_private),
             stop: s.stop_token(),
+            warnings: Diagnostics::new(),
             partial: None,
         };
         let result = if planned.is_null() {
@@ -814,6 +815,7 @@ impl ProviderRpc for ProviderService {
         } else {
             guarded("update", e.imp.update(&mut areq)).await
         };
+        diags.extend(std::mem::take(&mut areq.warnings));
         let new_state = match result {
             Ok(mut new) => {
                 plan::strip_write_only(&e.schema.block, &mut new);

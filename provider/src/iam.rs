@@ -1,0 +1,331 @@
+//! IAM roles that onto creates for the services it runs (the EKS control
+//! plane, nodes, the telemetry collector) and the cluster's OIDC provider.
+//! A role carries the ownership tag; apply converges its trust policy and
+//! attached managed policies, so drift is repaired and a lost create is
+//! adopted.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use aws_sdk_iam::types::Tag;
+use serde_json::{json, Value as Json};
+use tfplugin::diag::{Diagnostic, Result};
+
+use crate::aws;
+use crate::tags;
+
+/// A role to create or converge.
+pub struct RoleSpec<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub trust: Json,
+    /// AWS managed policy names (`AmazonEKSClusterPolicy`, ...).
+    pub managed: &'a [&'a str],
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// Trust for an AWS service principal, e.g. `eks.amazonaws.com`.
+pub fn service_trust(service: &str) -> Json {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Service": service },
+            "Action": "sts:AssumeRole",
+        }],
+    })
+}
+
+/// The issuer host and path of an OIDC provider ARN
+/// (`arn:aws:iam::123:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC`).
+pub fn issuer_of(provider_arn: &str) -> Option<&str> {
+    provider_arn.split_once(":oidc-provider/").map(|(_, i)| i)
+}
+
+/// Trust for one Kubernetes service account through the cluster's OIDC
+/// provider (IAM roles for service accounts).
+pub fn service_account_trust(provider_arn: &str, namespace: &str, account: &str) -> Json {
+    let issuer = issuer_of(provider_arn).unwrap_or_default();
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": { "Federated": provider_arn },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": { "StringEquals": {
+                format!("{issuer}:sub"): format!("system:serviceaccount:{namespace}:{account}"),
+                format!("{issuer}:aud"): "sts.amazonaws.com",
+            }},
+        }],
+    })
+}
+
+fn managed_arn(partition: &str, name: &str) -> String {
+    format!("arn:{partition}:iam::aws:policy/{name}")
+}
+
+fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
+/// Creates the role (or adopts ours) and converges trust and policies;
+/// returns its ARN.
+pub async fn ensure_role(
+    iam: &aws_sdk_iam::Client,
+    partition: &str,
+    spec: &RoleSpec<'_>,
+) -> Result<String> {
+    let trust = spec.trust.to_string();
+    let existing = match iam.get_role().role_name(spec.name).send().await {
+        Ok(out) => out.role().cloned(),
+        Err(e) if aws::code(&e) == Some("NoSuchEntity") => None,
+        Err(e) => return Err(aws::error("iam:GetRole", &e).into()),
+    };
+    let arn = match existing {
+        Some(role) => {
+            let owner = spec.tags.get(tags::OWNER);
+            let theirs = role
+                .tags()
+                .iter()
+                .find(|t| t.key() == tags::OWNER)
+                .map(|t| t.value());
+            if owner.map(String::as_str) != theirs {
+                return Err(Diagnostic::error(
+                    "IAM role already exists",
+                    format!(
+                        "An IAM role named {:?} exists and was not created by this configuration. Rename the resource, or delete the role.",
+                        spec.name
+                    ),
+                )
+                .into());
+            }
+            let current: Json = role
+                .assume_role_policy_document()
+                .and_then(|d| urlencoding_decode(d).and_then(|d| serde_json::from_str(&d).ok()))
+                .unwrap_or_default();
+            if current != spec.trust {
+                iam.update_assume_role_policy()
+                    .role_name(spec.name)
+                    .policy_document(&trust)
+                    .send()
+                    .await
+                    .map_err(aws::failed("iam:UpdateAssumeRolePolicy"))?;
+            }
+            role.arn().to_owned()
+        }
+        None => iam
+            .create_role()
+            .role_name(spec.name)
+            .description(spec.description)
+            .assume_role_policy_document(&trust)
+            .set_tags(Some(iam_tags(spec.tags)))
+            .send()
+            .await
+            .map_err(aws::failed("iam:CreateRole"))?
+            .role()
+            .map(|r| r.arn().to_owned())
+            .unwrap_or_default(),
+    };
+    let attached: BTreeSet<String> = iam
+        .list_attached_role_policies()
+        .role_name(spec.name)
+        .send()
+        .await
+        .map_err(aws::failed("iam:ListAttachedRolePolicies"))?
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_owned))
+        .collect();
+    let wanted: BTreeSet<String> = spec
+        .managed
+        .iter()
+        .map(|n| managed_arn(partition, n))
+        .collect();
+    for arn in wanted.difference(&attached) {
+        iam.attach_role_policy()
+            .role_name(spec.name)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(aws::failed("iam:AttachRolePolicy"))?;
+    }
+    for arn in attached.difference(&wanted) {
+        iam.detach_role_policy()
+            .role_name(spec.name)
+            .policy_arn(arn)
+            .send()
+            .await
+            .map_err(aws::failed("iam:DetachRolePolicy"))?;
+    }
+    Ok(arn)
+}
+
+/// A policy document as IAM returns it (URL-encoded JSON).
+pub fn decode_policy(doc: &str) -> Option<Json> {
+    serde_json::from_str(&urlencoding_decode(doc)?).ok()
+}
+
+/// IAM returns policy documents URL-encoded.
+fn urlencoding_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_owned());
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Detaches every policy and deletes the role; a missing role is fine.
+pub async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<()> {
+    let attached = match iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+    {
+        Ok(out) => out.attached_policies().to_vec(),
+        Err(e) if aws::code(&e) == Some("NoSuchEntity") => return Ok(()),
+        Err(e) => return Err(aws::error("iam:ListAttachedRolePolicies", &e).into()),
+    };
+    for p in attached {
+        if let Some(arn) = p.policy_arn() {
+            iam.detach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(aws::failed("iam:DetachRolePolicy"))?;
+        }
+    }
+    match iam.delete_role().role_name(name).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if aws::code(&e) == Some("NoSuchEntity") => Ok(()),
+        Err(e) => Err(aws::error("iam:DeleteRole", &e).into()),
+    }
+}
+
+/// The role's ARN once IAM can hand it to another service: a new role
+/// takes a few seconds to be assumable, and services refuse it until then.
+pub async fn settle<T, E, F, Fut>(
+    call: F,
+) -> std::result::Result<
+    T,
+    aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<
+        Output = std::result::Result<
+            T,
+            aws_smithy_runtime_api::client::result::SdkError<
+                E,
+                aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+            >,
+        >,
+    >,
+{
+    aws::retry_eventual(
+        &["InvalidParameterException"],
+        Duration::from_secs(120),
+        call,
+    )
+    .await
+}
+
+/// Creates the OIDC provider for an issuer URL (or finds it); returns its ARN.
+pub async fn ensure_oidc_provider(
+    iam: &aws_sdk_iam::Client,
+    partition: &str,
+    account: &str,
+    issuer: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String> {
+    let host_path = issuer.trim_start_matches("https://").trim_end_matches('/');
+    let arn = format!("arn:{partition}:iam::{account}:oidc-provider/{host_path}");
+    match iam
+        .create_open_id_connect_provider()
+        .url(issuer)
+        .client_id_list("sts.amazonaws.com")
+        .set_tags(Some(iam_tags(tags)))
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .open_id_connect_provider_arn()
+            .map(str::to_owned)
+            .unwrap_or(arn)),
+        Err(e) if aws::code(&e) == Some("EntityAlreadyExists") => Ok(arn),
+        Err(e) => Err(aws::error("iam:CreateOpenIDConnectProvider", &e).into()),
+    }
+}
+
+pub async fn delete_oidc_provider(iam: &aws_sdk_iam::Client, arn: &str) -> Result<()> {
+    match iam
+        .delete_open_id_connect_provider()
+        .open_id_connect_provider_arn(arn)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if aws::code(&e) == Some("NoSuchEntity") => Ok(()),
+        Err(e) => Err(aws::error("iam:DeleteOpenIDConnectProvider", &e).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_account_trust_is_scoped_to_one_account() {
+        let arn = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC";
+        assert_eq!(
+            issuer_of(arn),
+            Some("oidc.eks.eu-west-1.amazonaws.com/id/ABC")
+        );
+        let t = service_account_trust(arn, "opentelemetry", "collector");
+        let cond = &t["Statement"][0]["Condition"]["StringEquals"];
+        assert_eq!(
+            cond["oidc.eks.eu-west-1.amazonaws.com/id/ABC:sub"],
+            "system:serviceaccount:opentelemetry:collector"
+        );
+        assert_eq!(
+            cond["oidc.eks.eu-west-1.amazonaws.com/id/ABC:aud"],
+            "sts.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn policy_documents_are_url_decoded() {
+        assert_eq!(
+            urlencoding_decode("%7B%22a%22%3A1%7D").as_deref(),
+            Some("{\"a\":1}")
+        );
+        assert_eq!(urlencoding_decode("{}").as_deref(), Some("{}"));
+        assert_eq!(urlencoding_decode("%zz"), None);
+    }
+}
