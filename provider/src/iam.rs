@@ -195,8 +195,35 @@ fn urlencoding_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Detaches every policy and deletes the role; a missing role is fine.
+/// Sets an inline policy on a role (idempotent).
+pub async fn put_inline_policy(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    name: &str,
+    document: &Json,
+) -> Result<()> {
+    iam.put_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .policy_document(document.to_string())
+        .send()
+        .await
+        .map_err(aws::failed("iam:PutRolePolicy"))?;
+    Ok(())
+}
+
+/// Removes every policy and deletes the role; a missing role is fine.
 pub async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<()> {
+    if let Ok(out) = iam.list_role_policies().role_name(name).send().await {
+        for policy in out.policy_names() {
+            iam.delete_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .map_err(aws::failed("iam:DeleteRolePolicy"))?;
+        }
+    }
     let attached = match iam
         .list_attached_role_policies()
         .role_name(name)

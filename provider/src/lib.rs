@@ -2,6 +2,7 @@
 //! provider. The binary (`main.rs`) serves [`provider()`]; the docs are
 //! generated from it too.
 
+mod actions;
 mod aws;
 mod cidr;
 mod config;
@@ -9,6 +10,7 @@ mod data_sources;
 mod ephemeral;
 mod firewall;
 mod iam;
+mod objectives;
 pub mod profile;
 mod provider;
 mod resources;

@@ -87,6 +87,7 @@ impl Provider for Onto {
                 self.shared.clone(),
             )),
             Arc::new(crate::resources::db::Db(self.shared.clone())),
+            Arc::new(crate::resources::dr_region::DrRegion(self.shared.clone())),
             Arc::new(crate::resources::network::Network(self.shared.clone())),
             Arc::new(crate::resources::registry::Registry(self.shared.clone())),
             Arc::new(crate::resources::state_backend::StateBackend(
@@ -105,6 +106,12 @@ impl Provider for Onto {
                 self.shared.clone(),
             )),
         ]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn tfplugin::action::Action>> {
+        vec![Arc::new(crate::actions::dr_failover::DrFailover(
+            self.shared.clone(),
+        ))]
     }
 
     fn ephemeral_resources(&self) -> Vec<Arc<dyn tfplugin::ephemeral::EphemeralResource>> {

@@ -14,6 +14,13 @@ use crate::Stop;
 pub struct Progress(pub(crate) mpsc::Sender<String>);
 
 impl Progress {
+    /// A progress channel and its receiving end, for driving an action
+    /// outside Terraform (tests, tools).
+    pub fn channel(buffer: usize) -> (Progress, mpsc::Receiver<String>) {
+        let (tx, rx) = mpsc::channel(buffer);
+        (Progress(tx), rx)
+    }
+
     pub async fn report(&self, message: impl Into<String>) {
         // A closed channel means Terraform went away; nothing to report to.
         let _ = self.0.send(message.into()).await;

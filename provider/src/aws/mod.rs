@@ -65,6 +65,7 @@ pub struct Aws {
     iam: Clients<aws_sdk_iam::Client>,
     amp: Clients<aws_sdk_amp::Client>,
     logs: Clients<aws_sdk_cloudwatchlogs::Client>,
+    cloudwatch: Clients<aws_sdk_cloudwatch::Client>,
 }
 
 impl Aws {
@@ -156,6 +157,7 @@ impl Aws {
             iam: Clients::new(),
             amp: Clients::new(),
             logs: Clients::new(),
+            cloudwatch: Clients::new(),
         })
     }
 
@@ -293,6 +295,17 @@ impl Aws {
                 b = b.endpoint_url(u);
             }
             aws_sdk_cloudwatchlogs::Client::from_conf(b.build())
+        })
+    }
+
+    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+        self.cloudwatch.get(region, || {
+            let mut b = aws_sdk_cloudwatch::config::Builder::from(&self.sdk)
+                .region(Region::new(region.to_owned()));
+            if let Some(u) = self.endpoint("cloudwatch") {
+                b = b.endpoint_url(u);
+            }
+            aws_sdk_cloudwatch::Client::from_conf(b.build())
         })
     }
 

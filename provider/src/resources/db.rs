@@ -403,7 +403,10 @@ struct Remote {
     parameters: Option<BTreeMap<String, String>>,
 }
 
-async fn describe_instance(rds: &aws_sdk_rds::Client, name: &str) -> Result<Option<DbInstance>> {
+pub(crate) async fn describe_instance(
+    rds: &aws_sdk_rds::Client,
+    name: &str,
+) -> Result<Option<DbInstance>> {
     match rds
         .describe_db_instances()
         .db_instance_identifier(name)
@@ -511,7 +514,7 @@ const FAILED: [&str; 8] = [
 /// Waits until the instance is usable. With `settled`, also until AWS has
 /// applied every change it holds (an `apply_immediately` update) and, for a
 /// promotion, until it is no longer a replica.
-async fn wait_available(
+pub(crate) async fn wait_available(
     rds: &aws_sdk_rds::Client,
     name: &str,
     limit: Duration,
@@ -550,7 +553,7 @@ async fn wait_available(
     .await
 }
 
-async fn wait_deleted(
+pub(crate) async fn wait_deleted(
     rds: &aws_sdk_rds::Client,
     name: &str,
     limit: Duration,
@@ -702,7 +705,7 @@ async fn delete_parameter_group(rds: &aws_sdk_rds::Client, group: &str) -> Resul
     }
 }
 
-async fn converge_tags(
+pub(crate) async fn converge_tags(
     rds: &aws_sdk_rds::Client,
     db: &DbInstance,
     want: &BTreeMap<String, String>,

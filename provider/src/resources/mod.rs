@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod cluster;
 pub mod db;
+pub mod dr_region;
 pub mod network;
 pub mod registry;
 pub mod state_backend;

@@ -1,0 +1,3 @@
+//! Actions (Terraform 1.14+), invoked with `terraform apply -invoke=action.TYPE.NAME`.
+
+pub mod dr_failover;
