@@ -1,6 +1,6 @@
 # onto — build, test and benchmark entry points.
 #
-#   make demo    the whole platform on a local AWS emulator (not yet)
+#   make demo    the whole platform on a local AWS emulator (DR=1 adds examples/dr)
 #   make test    everything CI runs; ends with "N passed, M failed"
 #   make bench   benchmark report (handshake, memory, plan time)
 #   make docs    regenerate docs/ from the provider schemas and examples/
@@ -31,13 +31,13 @@ bench: tools
 
 docs:
 	UPDATE_DOCS=1 cargo test -p terraform-provider-onto --test docs
+	python3 scripts/module-docs.py
 
 fuzz:
 	PROPTEST_CASES=$${PROPTEST_CASES:-200000} cargo test -p tfplugin --release --lib -- --exact value::msgpack::tests::garbage_never_panics value::msgpack::tests::mutated_encodings_never_panic
 
 demo:
-	@echo "make demo: not yet — the platform demo arrives with the platform modules (examples/platform)."
-	@echo "Until then, 'make test' applies every onto resource with the real Terraform CLI on the local AWS emulator."
+	@bash scripts/demo.sh
 
 clean:
 	cargo clean

@@ -21,9 +21,15 @@ step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (unit, doc, acceptance)" cargo test --workspace --all-targets
 step "cargo test --doc" cargo test --workspace --doc
+step "terraform fmt -check" "${TERRAFORM:-.tools/bin/terraform}" fmt -check -recursive modules examples
+step "module READMEs current" python3 scripts/module-docs.py --check
+step "terraform test (modules)" bash scripts/module-tests.sh
 
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+# terraform test of the modules reports "modules: N passed, M failed".
+passed=$((passed + $(grep -Eo '^modules: [0-9]+ passed' "$log" | awk '{s+=$2} END {print s+0}')))
+failed=$((failed + $(grep -Eo '^modules: [0-9]+ passed, [0-9]+ failed' "$log" | awk '{s+=$4} END {print s+0}')))
 
 echo
 if ((${#failed_steps[@]})); then

@@ -10,7 +10,12 @@ fn documentation_examples_validate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
     let provider = std::fs::read_to_string(root.join("provider/provider.tf")).unwrap();
     let mut checked = 0;
-    for kind in ["resources", "data-sources", "ephemeral-resources", "actions"] {
+    for kind in [
+        "resources",
+        "data-sources",
+        "ephemeral-resources",
+        "actions",
+    ] {
         for entry in std::fs::read_dir(root.join(kind)).unwrap() {
             let dir = entry.unwrap().path();
             for file in std::fs::read_dir(&dir).unwrap() {

@@ -1,0 +1,12 @@
+# Sizing, multi-AZ, backups, deletion protection and final snapshots come
+# from the environment profile; the master password lives in Secrets Manager.
+resource "onto_db" "this" {
+  name                       = "${var.name}-${var.environment}"
+  environment                = var.environment
+  engine_version             = var.engine_version
+  subnet_ids                 = var.subnet_ids
+  allowed_security_group_ids = var.allowed_security_group_ids
+  parameters                 = var.parameters
+  database_name              = replace(var.name, "-", "_")
+  tags                       = var.tags
+}
