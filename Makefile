@@ -4,12 +4,13 @@
 #   make test    everything CI runs; ends with "N passed, M failed"
 #   make bench   benchmark report (handshake, memory, plan time)
 #   make docs    regenerate docs/ from the provider schemas and examples/
+#   make release VERSION=x.y.z   zips, manifest and SHA256SUMS in dist/
 
 SHELL := /bin/bash
 CARGO_TARGET_DIR ?= $(HOME)/.cache/onto-target
 export CARGO_TARGET_DIR
 
-.PHONY: all tools build test lint bench demo docs fuzz clean
+.PHONY: all tools build test lint bench demo docs fuzz release clean
 
 all: build
 
@@ -32,6 +33,9 @@ bench: tools
 docs:
 	UPDATE_DOCS=1 cargo test -p terraform-provider-onto --test docs
 	python3 scripts/module-docs.py
+
+release:
+	@bash scripts/release.sh $(VERSION)
 
 fuzz:
 	PROPTEST_CASES=$${PROPTEST_CASES:-200000} cargo test -p tfplugin --release --lib -- --exact value::msgpack::tests::garbage_never_panics value::msgpack::tests::mutated_encodings_never_panic

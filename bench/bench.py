@@ -98,6 +98,64 @@ def plan_time(tf, provider, count, runs):
     return {k: statistics.median(v) for k, v in result.items()}
 
 
+def set_scaling(tf, provider, runs):
+    """Planning a kv_item whose set attribute holds 500, then 5,000 elements."""
+    tmp = tempfile.mkdtemp(prefix="bench-set-")
+    cli = os.path.join(tmp, "cli.tfrc")
+    with open(cli, "w") as f:
+        f.write('provider_installation {\n  dev_overrides { "onto-platform/kv" = "%s" }\n  direct {}\n}\n'
+                % os.path.dirname(provider))
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=cli, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+    out = {}
+    for n in (500, 5000):
+        d = os.path.join(tmp, str(n))
+        os.makedirs(d)
+        with open(os.path.join(d, "main.tf"), "w") as f:
+            f.write('terraform {\n  required_providers {\n    kv = { source = "onto-platform/kv" }\n  }\n}\n'
+                    'provider "kv" {\n  directory = "%s/store"\n}\n'
+                    'resource "kv_item" "r" {\n  name   = "big"\n  value  = "v"\n'
+                    '  labels = [for i in range(%d) : "label-${i}"]\n}\n' % (d, n))
+        out[n] = statistics.median(terraform(tf, d, env, "plan", "-input=false") for _ in range(runs))
+    return out
+
+
+def children(pid):
+    """Direct children of a process."""
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        rest = stat.rsplit(")", 1)[-1].split()
+        if len(rest) > 1 and rest[1] == str(pid):
+            kids.append(int(entry))
+    return kids
+
+
+def peak_provider_rss(tf, cwd, env, *args):
+    """Runs terraform and returns (seconds, peak RSS of its provider child in MiB)."""
+    start = time.perf_counter()
+    p = subprocess.Popen([tf, *args], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while p.poll() is None:
+        for kid in children(p.pid):
+            try:
+                with open(f"/proc/{kid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmHWM:"):
+                            peak = max(peak, int(line.split()[1]))
+            except OSError:
+                pass
+        time.sleep(0.02)
+    if p.returncode != 0:
+        sys.exit(f"terraform {' '.join(args)} failed: {p.stderr.read().decode()}")
+    return time.perf_counter() - start, peak / 1024
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -109,6 +167,27 @@ def http(url, method="GET"):
     req = urllib.request.Request(url, method=method)
     with urllib.request.urlopen(req, timeout=30) as r:
         return r.read()
+
+
+MIXED = """
+resource "onto_network" "n" {
+  name               = "bench"
+  cidr_block         = "10.9.0.0/16"
+  availability_zones = ["eu-west-1a", "eu-west-1b"]
+  cache_subnets      = true
+  nat_mode           = "none"
+}
+resource "onto_db" "d" {
+  count      = 2
+  name       = "bench-${count.index}"
+  subnet_ids = onto_network.n.database_subnet_ids
+}
+resource "onto_cache" "c" {
+  count      = 2
+  name       = "bench-${count.index}"
+  subnet_ids = onto_network.n.cache_subnet_ids
+}
+"""
 
 
 def onto_bench(tf, provider, moto, count, runs):
@@ -152,20 +231,73 @@ def onto_bench(tf, provider, moto, count, runs):
         for _ in range(runs):
             for name in configs:
                 times[name].append(terraform(tf, os.path.join(tmp, name), env, "plan", "-refresh=false", "-input=false"))
-        # AWS calls of one refreshing plan, by operation.
-        http(url + "/moto-api/recorder/reset-recording", "POST")
-        http(url + "/moto-api/recorder/start-recording", "POST")
-        terraform(tf, os.path.join(tmp, "onto"), env, "plan", "-input=false")
-        http(url + "/moto-api/recorder/stop-recording", "POST")
+        _, peak = peak_provider_rss(tf, os.path.join(tmp, "onto"), env, "plan", "-refresh=false", "-input=false")
+        # AWS calls of one refreshing plan, by operation, for a mix of types.
+        mixed = os.path.join(tmp, "mixed")
+        os.makedirs(mixed)
+        with open(os.path.join(mixed, "main.tf"), "w") as f:
+            f.write(configs["onto"].split("resource ")[0] + MIXED)
+        terraform(tf, mixed, env, "apply", "-auto-approve", "-input=false")
         calls = {}
-        for line in http(url + "/moto-api/recorder/download-recording").decode().splitlines():
-            if not line.strip():
-                continue
-            rec = json.loads(line)
-            target = (rec.get("headers") or {}).get("X-Amz-Target", "")
-            op = target.split(".")[-1] if target else rec.get("method", "?") + " " + rec.get("url", "?").split("?")[0]
-            calls[op] = calls.get(op, 0) + 1
-        return {k: statistics.median(v) for k, v in times.items()}, calls
+        for d, label in ((os.path.join(tmp, "onto"), "onto_registry x%d" % count), (mixed, "mixed")):
+            http(url + "/moto-api/recorder/reset-recording", "POST")
+            http(url + "/moto-api/recorder/start-recording", "POST")
+            terraform(tf, d, env, "plan", "-input=false")
+            http(url + "/moto-api/recorder/stop-recording", "POST")
+            ops = {}
+            for line in http(url + "/moto-api/recorder/download-recording").decode().splitlines():
+                if not line.strip():
+                    continue
+                rec = json.loads(line)
+                target = (rec.get("headers") or {}).get("X-Amz-Target", "")
+                body = rec.get("body") or ""
+                action = next((kv.split("=", 1)[1] for kv in str(body).split("&") if kv.startswith("Action=")), None)
+                op = (target.split(".")[-1] if target else action) or (
+                    rec.get("method", "?") + " " + rec.get("url", "?").split("?")[0])
+                ops[op] = ops.get(op, 0) + 1
+            calls[label] = ops
+        return {k: statistics.median(v) for k, v in times.items()}, calls, peak
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def platform_bench(tf, provider, moto):
+    """examples/platform applied on the emulator (local state), timed."""
+    import shutil
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true"))
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                http(url + "/moto-api/data.json")
+                break
+            except OSError:
+                if time.time() > deadline:
+                    sys.exit("moto did not start")
+                time.sleep(0.1)
+        tmp = tempfile.mkdtemp(prefix="bench-platform-")
+        shutil.copytree(os.path.join(repo, "modules"), os.path.join(tmp, "modules"))
+        shutil.copytree(os.path.join(repo, "examples", "platform"), os.path.join(tmp, "examples", "platform"))
+        d = os.path.join(tmp, "examples", "platform")
+        main_tf = os.path.join(d, "main.tf")
+        with open(main_tf) as f:
+            text = f.read().replace('  backend "s3" {}\n', "")
+        with open(main_tf, "w") as f:
+            f.write(text)
+        cli = os.path.join(tmp, "cli.tfrc")
+        with open(cli, "w") as f:
+            f.write('provider_installation {\n  dev_overrides { "onto-platform/onto" = "%s" }\n  direct {}\n}\n'
+                    % os.path.dirname(provider))
+        env = dict(os.environ, TF_CLI_CONFIG_FILE=cli, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
+                   AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                   TF_VAR_aws_endpoint_url=url)
+        terraform(tf, d, env, "workspace", "new", "dev")
+        return terraform(tf, d, env, "apply", "-auto-approve", "-input=false", "-var-file=emulator.tfvars")
     finally:
         server.terminate()
         server.wait()
@@ -197,16 +329,27 @@ def main():
     print(f"| ratio kv_value / terraform_data (same schema size) | {ratio:.2f} | <= 1.3 |")
     print(f"| plan -refresh=false, {a.count} kv_item (17 attributes, 3 blocks) | {plans['kv_item']:.2f} s | |")
     print(f"| release binary size (kv) | {size:.1f} MiB | <= 40 MiB |")
+    sets = set_scaling(a.terraform, a.provider, a.plan_runs)
+    print(f"| plan of a 500-element set | {sets[500]:.2f} s | |")
+    print(f"| plan of a 5,000-element set | {sets[5000]:.2f} s ({sets[5000] / sets[500]:.1f}x) | <= 12x |")
     if a.onto:
-        times, calls = onto_bench(a.terraform, a.onto, a.moto, a.count, a.plan_runs)
-        r = times["onto"] / times["terraform_data"]
-        print(f"| plan -refresh=false, {a.count} onto_registry | {times['onto']:.2f} s | |")
-        print(f"| ratio onto_registry / terraform_data | {r:.2f} | <= 1.3 |")
+        all_calls = {}
+        for count in (a.count, 1000):
+            times, calls, peak = onto_bench(a.terraform, a.onto, a.moto, count, a.plan_runs)
+            all_calls.update(calls)
+            r = times["onto"] / times["terraform_data"]
+            print(f"| plan -refresh=false, {count} onto_registry | {times['onto']:.2f} s | |")
+            print(f"| ratio onto_registry / terraform_data, {count} resources | {r:.2f} | <= 1.3 |")
+            print(f"| provider peak RSS, plan of {count} onto_registry | {peak:.1f} MiB | <= 60 MiB |")
         print(f"| release binary size (onto) | {os.path.getsize(a.onto) / (1 << 20):.1f} MiB | <= 40 MiB |")
+        apply_s = platform_bench(a.terraform, a.onto, a.moto)
+        print(f"| examples/platform apply on the emulator | {apply_s:.1f} s | <= 30 s |")
+        print("| examples/platform destroy on the emulator | not measurable: moto never finishes deleting an ElastiCache group | <= 30 s |")
         print()
-        print(f"AWS calls per refreshed onto_registry ({a.count} resources, one refreshing plan):")
-        for op, n in sorted(calls.items()):
-            print(f"  {op}: {n / a.count:.2f}")
+        for label, ops in all_calls.items():
+            print(f"AWS calls of one refreshing plan ({label}):")
+            for op, n in sorted(ops.items()):
+                print(f"  {op}: {n}")
 
 
 if __name__ == "__main__":

@@ -143,9 +143,45 @@ async fn cluster_node_groups_autoscaling_drift_and_destroy_order() {
     assert_ne!(listed.nodegroups()[0], core, "core was replaced");
     assert!(listed.nodegroups()[0].starts_with("core-"));
 
+    // A load balancer controller left its security group in the VPC.
+    let ec2 = moto.ec2().await;
+    ec2.create_security_group()
+        .group_name("k8s-elb-leftover")
+        .description("left by the AWS load balancer controller")
+        .vpc_id(r["vpc_id"].as_str().unwrap())
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
+                .tags(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .key("elbv2.k8s.aws/cluster")
+                        .value("editor")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
     // Destroy: node groups before the cluster (moto refuses the reverse),
-    // then the OIDC provider and roles.
-    w.destroy();
+    // then the OIDC provider and roles; what the controllers left is named.
+    let destroyed = w
+        .run(&[
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            "-target=onto_cluster.main",
+        ])
+        .success();
+    assert!(
+        destroyed
+            .combined()
+            .contains("Objects left in the VPC by in-cluster controllers")
+            && destroyed.combined().contains("k8s-elb-leftover"),
+        "{}",
+        destroyed.combined()
+    );
     assert!(eks.describe_cluster().name("editor").send().await.is_err());
     assert!(iam
         .get_role()

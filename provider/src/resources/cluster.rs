@@ -1743,13 +1743,12 @@ impl Resource for ClusterResource {
             .await?;
             known.set("oidc_provider_arn", provider);
         }
-        known.set(
-            "vpc_id",
-            cluster
-                .resources_vpc_config()
-                .and_then(|v| v.vpc_id())
-                .map(str::to_owned),
-        );
+        // The subnets' VPC, when EKS does not name it.
+        let vpc = match cluster.resources_vpc_config().and_then(|v| v.vpc_id()) {
+            Some(v) => v.to_owned(),
+            None => crate::firewall::vpc_of(&aws.ec2(&region), &m.subnet_ids).await?,
+        };
+        known.set("vpc_id", vpc);
         if let Some(admins) = m.admin_principal_arns.as_ref().filter(|a| !a.is_empty()) {
             converge_admins(
                 &eks,
@@ -2073,8 +2072,20 @@ impl Resource for ClusterResource {
         let account = account_of(cluster.arn().unwrap_or_default()).to_owned();
         let mut v = Value::null_object(&schema().ty());
         v.set("name", name.clone());
-        v.set("region", region);
+        v.set("region", region.clone());
         v.set("node_group_names", Value::Map(names));
+        let subnets: Vec<String> = cluster
+            .resources_vpc_config()
+            .map(|c| c.subnet_ids().to_vec())
+            .unwrap_or_default();
+        let vpc = match cluster.resources_vpc_config().and_then(|c| c.vpc_id()) {
+            Some(v) => Some(v.to_owned()),
+            None if !subnets.is_empty() => {
+                Some(crate::firewall::vpc_of(&aws.ec2(&region), &subnets).await?)
+            }
+            None => None,
+        };
+        v.set("vpc_id", vpc);
         v.set(
             "node_role_arn",
             format!("arn:{partition}:iam::{account}:role/{name}-node"),
