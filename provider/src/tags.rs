@@ -45,6 +45,36 @@ pub fn owned(
         && tags.get(ENVIRONMENT).is_some_and(|e| e == environment)
 }
 
+/// An object named like the one being created exists already. It is
+/// adopted when this configuration created it (an earlier apply lost the
+/// response), found by `tags`; anything else is refused with an import hint.
+pub struct Existing<'a> {
+    /// What it is, for messages: "An RDS instance".
+    pub what: &'a str,
+    pub resource_type: &'a str,
+    pub name: &'a str,
+    pub region: &'a str,
+    pub environment: &'a str,
+}
+
+impl Existing<'_> {
+    pub fn adopt(&self, tags: Option<&BTreeMap<String, String>>) -> tfplugin::diag::Result<()> {
+        if tags.is_some_and(|t| owned(self.environment, self.resource_type, self.name, t)) {
+            tracing::info!(name = %self.name, kind = %self.resource_type, "adopting an object created by an interrupted apply");
+            return Ok(());
+        }
+        Err(tfplugin::diag::Diagnostic::error(
+            "Already exists",
+            format!(
+                "{} named {:?} already exists in {} and was not created by this configuration. Import it: terraform import {}.<name> {}",
+                self.what, self.name, self.region, self.resource_type, self.name
+            ),
+        )
+        .at(tfplugin::value::AttributePath::attr("name"))
+        .into())
+    }
+}
+
 /// The resource's `tags` as read back from AWS: every tag except the
 /// provider's (`default_tags` with their default value, and the `onto:`
 /// tags) — so an import recovers the user's tags, and tags added or edited

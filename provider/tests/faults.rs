@@ -21,7 +21,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
-use common::{workdir, Moto};
+use common::{copy_tree, workdir, Moto};
 
 type Body = Full<Bytes>;
 
@@ -158,19 +158,6 @@ async fn fault_proxy(upstream: String, counts: Arc<Counts>) -> String {
         }
     });
     format!("http://{addr}")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
 }
 
 /// Objects of each kind in the emulator, to prove nothing is duplicated.

@@ -791,15 +791,14 @@ impl Resource for Cache {
                         .collect(),
                     None => BTreeMap::new(),
                 };
-                if !tags::owned(m.environment(aws), TYPE, &m.name, &tags) {
-                    return Err(Diagnostic::error(
-                        "Cache already exists",
-                        format!("A replication group named {:?} already exists in {region} and was not created by this configuration. Import it: terraform import {TYPE}.<name> {}", m.name, m.name),
-                    )
-                    .at(AttributePath::attr("name"))
-                    .into());
+                tags::Existing {
+                    what: "A replication group",
+                    resource_type: TYPE,
+                    name: &m.name,
+                    region: &region,
+                    environment: m.environment(aws),
                 }
-                tracing::info!(name = %m.name, "adopting a cache created by an interrupted apply");
+                .adopt(Some(&tags))?;
             }
             Err(e) => return Err(aws::error("elasticache:CreateReplicationGroup", &e).into()),
         }

@@ -1707,15 +1707,14 @@ impl Resource for ClusterResource {
                     .unwrap_or_default()
                     .into_iter()
                     .collect();
-                if !tags::owned(&aws.environment, TYPE, &m.name, &theirs) {
-                    return Err(Diagnostic::error(
-                        "Cluster already exists",
-                        format!("An EKS cluster named {:?} exists in {region} and was not created by this configuration. Import it: terraform import {TYPE}.<name> {}", m.name, m.name),
-                    )
-                    .at(AttributePath::attr("name"))
-                    .into());
+                tags::Existing {
+                    what: "An EKS cluster",
+                    resource_type: TYPE,
+                    name: &m.name,
+                    region: &region,
+                    environment: &aws.environment,
                 }
-                tracing::info!(name = %m.name, "adopting a cluster created by an interrupted apply");
+                .adopt(Some(&theirs))?;
             }
             Err(e) => return Err(aws::error("eks:CreateCluster", &e).into()),
         }

@@ -1148,17 +1148,14 @@ impl Resource for Db {
             Ok(()) => {}
             Err((Some(code), _)) if code == "DBInstanceAlreadyExists" => {
                 let existing = describe_instance(&aws.rds(&region), &m.name).await?;
-                if !existing.as_ref().is_some_and(|db| {
-                    tags::owned(m.environment(aws), TYPE, &m.name, &tag_map(db.tag_list()))
-                }) {
-                    return Err(Diagnostic::error(
-                        "Database already exists",
-                        format!("An RDS instance named {:?} already exists in {region} and was not created by this configuration. Import it: terraform import {TYPE}.<name> {}", m.name, m.name),
-                    )
-                    .at(AttributePath::attr("name"))
-                    .into());
+                tags::Existing {
+                    what: "An RDS instance",
+                    resource_type: TYPE,
+                    name: &m.name,
+                    region: &region,
+                    environment: m.environment(aws),
                 }
-                tracing::info!(name = %m.name, "adopting a database created by an interrupted apply");
+                .adopt(existing.map(|db| tag_map(db.tag_list())).as_ref())?;
             }
             Err((_, d)) => return Err(d.into()),
         }

@@ -574,21 +574,14 @@ impl Resource for Registry {
             {
                 // Ours from an earlier apply whose response was lost? Adopt it.
                 let existing = describe(aws, &region, &m.name).await?;
-                if !existing
-                    .as_ref()
-                    .is_some_and(|r| tags::owned(&aws.environment, TYPE, &m.name, &r.tags))
-                {
-                    return Err(Diagnostic::error(
-                        "Repository already exists",
-                        format!(
-                            "An ECR repository named {:?} already exists in {region} and was not created by this configuration. Import it: terraform import {TYPE}.<name> {}",
-                            m.name, m.name
-                        ),
-                    )
-                    .at(AttributePath::attr("name"))
-                    .into());
+                tags::Existing {
+                    what: "An ECR repository",
+                    resource_type: TYPE,
+                    name: &m.name,
+                    region: &region,
+                    environment: &aws.environment,
                 }
-                tracing::info!(name = %m.name, "adopting a repository created by an interrupted apply");
+                .adopt(existing.as_ref().map(|r| &r.tags))?;
             }
             Err(e) => return Err(aws::error("ecr:CreateRepository", &e).into()),
         }

@@ -150,3 +150,17 @@ pub fn workdir() -> Workdir {
     w.env("AWS_EC2_METADATA_DISABLED", "true");
     w
 }
+
+/// Copies a directory tree (modules and examples into a test's workdir).
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}
