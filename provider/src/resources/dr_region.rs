@@ -714,7 +714,7 @@ pub(crate) async fn replica_lag(aws: &Aws, region: &str, id: &str) -> Lag {
                 Lag::Measured(Duration::from_secs_f64(s.max(0.0)))
             }),
         Err(e) => {
-            let why = aws::code(&e).unwrap_or("no response").to_owned();
+            let why = aws::code(&e).unwrap_or("unexpected response").to_owned();
             tracing::warn!(replica = %id, %why, "CloudWatch ReplicaLag unavailable; using the nominal lag");
             Lag::Unavailable(why)
         }
