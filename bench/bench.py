@@ -11,6 +11,7 @@ Prints a table; exits non-zero only when something fails to run.
 import argparse
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -114,7 +115,7 @@ def set_scaling(tf, provider, runs):
             f.write('terraform {\n  required_providers {\n    kv = { source = "onto-platform/kv" }\n  }\n}\n'
                     'provider "kv" {\n  directory = "%s/store"\n}\n'
                     'resource "kv_item" "r" {\n  name   = "big"\n  value  = "v"\n'
-                    '  labels = [for i in range(%d) : "label-${i}"]\n}\n' % (d, n))
+                    '  labels = [%s]\n}\n' % (d, ", ".join('"label-%d"' % i for i in range(n))))
         out[n] = statistics.median(terraform(tf, d, env, "plan", "-input=false") for _ in range(runs))
     return out
 
@@ -239,7 +240,8 @@ def onto_bench(tf, provider, moto, count, runs):
             f.write(configs["onto"].split("resource ")[0] + MIXED)
         terraform(tf, mixed, env, "apply", "-auto-approve", "-input=false")
         calls = {}
-        for d, label in ((os.path.join(tmp, "onto"), "onto_registry x%d" % count), (mixed, "mixed")):
+        for d, label in ((os.path.join(tmp, "onto"), "onto_registry x%d" % count),
+                         (mixed, "1 network, 2 onto_db, 2 onto_cache")):
             http(url + "/moto-api/recorder/reset-recording", "POST")
             http(url + "/moto-api/recorder/start-recording", "POST")
             terraform(tf, d, env, "plan", "-input=false")
@@ -251,7 +253,8 @@ def onto_bench(tf, provider, moto, count, runs):
                 rec = json.loads(line)
                 target = (rec.get("headers") or {}).get("X-Amz-Target", "")
                 body = rec.get("body") or ""
-                action = next((kv.split("=", 1)[1] for kv in str(body).split("&") if kv.startswith("Action=")), None)
+                found = re.search(r"Action=([A-Za-z0-9]+)", str(body))
+                action = found.group(1) if found else None
                 op = (target.split(".")[-1] if target else action) or (
                     rec.get("method", "?") + " " + rec.get("url", "?").split("?")[0])
                 ops[op] = ops.get(op, 0) + 1
@@ -296,6 +299,7 @@ def platform_bench(tf, provider, moto):
         env = dict(os.environ, TF_CLI_CONFIG_FILE=cli, CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1",
                    AWS_EC2_METADATA_DISABLED="true", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
                    TF_VAR_aws_endpoint_url=url)
+        terraform(tf, d, env, "init", "-input=false")
         terraform(tf, d, env, "workspace", "new", "dev")
         return terraform(tf, d, env, "apply", "-auto-approve", "-input=false", "-var-file=emulator.tfvars")
     finally:
@@ -347,7 +351,7 @@ def main():
         print("| examples/platform destroy on the emulator | not measurable: moto never finishes deleting an ElastiCache group | <= 30 s |")
         print()
         for label, ops in all_calls.items():
-            print(f"AWS calls of one refreshing plan ({label}):")
+            print(f"AWS calls of one refreshing plan ({label}): {sum(ops.values())} in all")
             for op, n in sorted(ops.items()):
                 print(f"  {op}: {n}")
 
