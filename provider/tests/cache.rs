@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{workdir, Moto};
+use common::{apply_checking_secret, workdir, Moto};
 
 const TOKEN: &str = "Auth-T0ken-4f2b9e7d1c";
 
@@ -35,36 +35,7 @@ async fn lifecycle_secrets_drift_and_updates() {
     let base = moto.provider("dev") + &network();
     w.config(&(base.clone() + &cache(&with_token(1))));
 
-    let traced = |args: &[&str]| {
-        let out = w.command(args).env("TF_LOG", "trace").output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
-    let plan = traced(&["plan", "-out=tfplan", "-no-color"]);
-    let mut plan_json: serde_json::Value =
-        serde_json::from_str(&w.run(&["show", "-json", "tfplan"]).success().stdout()).unwrap();
-    plan_json.as_object_mut().unwrap().remove("configuration");
-    let apply = traced(&["apply", "-auto-approve", "-no-color", "tfplan"]);
-    for (what, text) in [
-        ("plan and its trace log", plan),
-        ("plan JSON", plan_json.to_string()),
-        ("apply and its trace log", apply),
-        ("state", w.raw_state()),
-    ] {
-        let leaks: Vec<&str> = text.lines().filter(|l| l.contains(TOKEN)).collect();
-        assert!(
-            leaks.is_empty(),
-            "the auth token leaked into the {what}: {leaks:?}"
-        );
-    }
+    apply_checking_secret(&w, TOKEN);
     w.assert_no_changes();
 
     let r = w.state().resource("onto_cache.sessions")["values"].clone();

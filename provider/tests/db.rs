@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{workdir, Moto};
+use common::{apply_checking_secret, workdir, Moto};
 
 const PASSWORD: &str = "Wo-Pa55word-9c1e";
 
@@ -37,37 +37,7 @@ async fn lifecycle_secrets_drift_upgrades_and_final_snapshots() {
     w.config(&(base.clone() + &db(&with_password(1))));
 
     // Create with a write-only password, with trace logging on.
-    let traced = |args: &[&str]| {
-        let out = w.command(args).env("TF_LOG", "trace").output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
-    let plan = traced(&["plan", "-out=tfplan", "-no-color"]);
-    let mut plan_json: serde_json::Value =
-        serde_json::from_str(&w.run(&["show", "-json", "tfplan"]).success().stdout()).unwrap();
-    // "configuration" echoes the .tf source itself; every value section is checked.
-    plan_json.as_object_mut().unwrap().remove("configuration");
-    let apply = traced(&["apply", "-auto-approve", "-no-color", "tfplan"]);
-    for (what, text) in [
-        ("plan and its trace log", plan),
-        ("plan JSON", plan_json.to_string()),
-        ("apply and its trace log", apply),
-        ("state", w.raw_state()),
-    ] {
-        let leaks: Vec<&str> = text.lines().filter(|l| l.contains(PASSWORD)).collect();
-        assert!(
-            leaks.is_empty(),
-            "the password leaked into the {what}: {leaks:?}"
-        );
-    }
+    apply_checking_secret(&w, PASSWORD);
     w.assert_no_changes();
 
     let state = w.state();

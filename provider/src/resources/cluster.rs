@@ -568,7 +568,7 @@ async fn wait_group(
 
 /// Waits for an add-on to be ACTIVE (or gone); a DEGRADED or failed
 /// add-on reports its health issues at once instead of timing out.
-async fn wait_addon(
+pub(crate) async fn wait_addon(
     eks: &aws_sdk_eks::Client,
     cluster: &str,
     name: &str,

@@ -399,7 +399,7 @@ async fn converge(
                     .await
                     .map_err(aws::failed("eks:CreateAddon"))?;
             }
-            wait_adot(&eks, cluster, limit, stop).await?;
+            super::cluster::wait_addon(&eks, cluster, "adot", false, limit, stop).await?;
         }
         (Some(cluster), false, true) => {
             aws.eks(region)
@@ -413,56 +413,6 @@ async fn converge(
         _ => {}
     }
     Ok(role_arn)
-}
-
-/// Waits for the ADOT add-on; a DEGRADED add-on fails at once with its issues.
-async fn wait_adot(
-    eks: &aws_sdk_eks::Client,
-    cluster: &str,
-    limit: Duration,
-    stop: &Stop,
-) -> Result<()> {
-    use aws_sdk_eks::types::AddonStatus;
-    wait_until("add-on adot", limit, stop, || async {
-        let out = eks
-            .describe_addon()
-            .cluster_name(cluster)
-            .addon_name("adot")
-            .send()
-            .await
-            .map_err(aws::failed("eks:DescribeAddon"))?;
-        let a = out.addon();
-        match a.and_then(|a| a.status()) {
-            Some(AddonStatus::Active) => Ok(Poll::Ready(())),
-            Some(
-                s @ (AddonStatus::Degraded | AddonStatus::CreateFailed | AddonStatus::UpdateFailed),
-            ) => {
-                let issues: Vec<String> = a
-                    .and_then(|a| a.health())
-                    .map(|h| {
-                        h.issues()
-                            .iter()
-                            .map(|i| {
-                                format!(
-                                    "- {}: {}",
-                                    i.code().map_or("Unknown", |c| c.as_str()),
-                                    i.message().unwrap_or_default()
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                Err(
-                    Diagnostic::error(format!("Add-on adot is {}", s.as_str()), issues.join("\n"))
-                        .into(),
-                )
-            }
-            other => Ok(Poll::Pending(
-                other.map_or("unknown".into(), |s| s.as_str().to_owned()),
-            )),
-        }
-    })
-    .await
 }
 
 fn remote_write_url(w: &WorkspaceDescription) -> String {
@@ -857,9 +807,16 @@ mod tests {
             .output(move || addon(AddonStatus::Degraded))
             .build();
         let eks = mock_client!(aws_sdk_eks, RuleMode::Sequential, [&rule]);
-        let err = wait_adot(&eks, "c", Duration::from_secs(1200), &Stop::new())
-            .await
-            .unwrap_err();
+        let err = super::super::cluster::wait_addon(
+            &eks,
+            "c",
+            "adot",
+            false,
+            Duration::from_secs(1200),
+            &Stop::new(),
+        )
+        .await
+        .unwrap_err();
         let text = format!("{err:?}");
         assert!(
             text.contains("Add-on adot is DEGRADED")

@@ -164,3 +164,40 @@ pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Plans and applies the current configuration with `TF_LOG=trace`, then
+/// asserts `secret` appears in none of: the plan and apply output with
+/// their trace logs, the plan JSON's values, and the state file.
+pub fn apply_checking_secret(w: &Workdir, secret: &str) {
+    let traced = |args: &[&str]| {
+        let out = w.command(args).env("TF_LOG", "trace").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let plan = traced(&["plan", "-out=tfplan", "-no-color"]);
+    let mut plan_json: serde_json::Value =
+        serde_json::from_str(&w.run(&["show", "-json", "tfplan"]).success().stdout()).unwrap();
+    // "configuration" echoes the .tf source itself; every value section is checked.
+    plan_json.as_object_mut().unwrap().remove("configuration");
+    let apply = traced(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+    for (what, text) in [
+        ("plan and its trace log", plan),
+        ("plan JSON", plan_json.to_string()),
+        ("apply and its trace log", apply),
+        ("state", w.raw_state()),
+    ] {
+        let leaks: Vec<&str> = text.lines().filter(|l| l.contains(secret)).collect();
+        assert!(
+            leaks.is_empty(),
+            "the secret leaked into the {what}: {leaks:?}"
+        );
+    }
+}
