@@ -45,12 +45,16 @@ stage "Tools: Terraform 1.15.5 and the AWS emulator (moto) into .tools/"
 bash tools/install.sh >"$work/tools.log" 2>&1 || fail "installing the tools failed" "$work/tools.log"
 done_stage
 
-stage "Building terraform-provider-onto (release)"
-cargo build --release -q -p terraform-provider-onto 2>"$work/build.log" || fail "the provider did not build" "$work/build.log"
+stage "Building terraform-provider-onto (the build make test uses; cargo shows its progress)"
+# One build for the demo and the tests: the AWS SDKs compile once. cargo
+# prints a line per crate, so a first build (several minutes) is visibly
+# moving.
+cargo build -p terraform-provider-onto 2>&1 | tee "$work/build.log" | grep --line-buffered -E '^\s*(Compiling|Finished|error|warning: unused)' | sed -u 's/^ */    /'
+((PIPESTATUS[0] == 0)) || fail "the provider did not build" "$work/build.log"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 mirror=$work/mirror/registry.terraform.io/onto-platform/onto/$version/linux_amd64
 mkdir -p "$mirror"
-cp "$target/release/terraform-provider-onto" "$mirror/terraform-provider-onto_v$version"
+cp "$target/debug/terraform-provider-onto" "$mirror/terraform-provider-onto_v$version"
 cat >"$work/cli.tfrc" <<CFG
 provider_installation {
   filesystem_mirror {

@@ -9,13 +9,13 @@ target_dir=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]] || { echo "VERSION must look like 1.2.3, got $version" >&2; exit 1; }
 
 binaries=()
-cargo build --release -p terraform-provider-onto
-binaries+=(--binary "linux_amd64=$target_dir/release/terraform-provider-onto")
+cargo build --profile dist -p terraform-provider-onto
+binaries+=(--binary "linux_amd64=$target_dir/dist/terraform-provider-onto")
 installed=$(rustup target list --installed 2>/dev/null || true)
 for pair in "aarch64-unknown-linux-gnu=linux_arm64" "aarch64-apple-darwin=darwin_arm64" "x86_64-apple-darwin=darwin_amd64"; do
   triple=${pair%%=*} platform=${pair##*=}
-  if grep -qx "$triple" <<<"$installed" && cargo build --release -p terraform-provider-onto --target "$triple"; then
-    binaries+=(--binary "$platform=$target_dir/$triple/release/terraform-provider-onto")
+  if grep -qx "$triple" <<<"$installed" && cargo build --profile dist -p terraform-provider-onto --target "$triple"; then
+    binaries+=(--binary "$platform=$target_dir/$triple/dist/terraform-provider-onto")
   else
     echo "skipping $platform: the $triple target (and its linker) is not installed"
   fi
