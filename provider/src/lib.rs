@@ -11,9 +11,12 @@ mod ephemeral;
 mod firewall;
 mod iam;
 mod objectives;
+mod ownership;
 pub mod profile;
 mod provider;
 mod resources;
+mod shared;
+mod stack;
 mod tags;
 mod validators;
 

@@ -1,6 +1,6 @@
 //! The provider: configuration, and the types it offers.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use tfplugin::diag::{Diagnostic, Diagnostics, Result};
@@ -10,27 +10,7 @@ use tfplugin::value::{typed, AttributePath};
 
 use crate::aws::Aws;
 use crate::config::{self, Config};
-
-/// The configured AWS access, shared by every resource of one provider.
-#[derive(Clone, Default)]
-pub struct Shared(Arc<OnceLock<Aws>>);
-
-impl Shared {
-    /// `None` while the provider configuration is unknown (planning only).
-    pub fn get(&self) -> Option<&Aws> {
-        self.0.get()
-    }
-
-    pub fn require(&self) -> Result<&Aws> {
-        self.get().ok_or_else(|| {
-            Diagnostic::error(
-                "Provider not configured",
-                "The onto provider configuration is not known yet; this operation needs it.",
-            )
-            .into()
-        })
-    }
-}
+use crate::shared::Shared;
 
 #[derive(Default)]
 pub struct Onto {
@@ -76,7 +56,7 @@ impl Provider for Onto {
                 .into());
             }
         }
-        let _ = self.shared.0.set(aws);
+        self.shared.set(aws);
         Ok(())
     }
 

@@ -1,78 +1,24 @@
-//! Tagging: every taggable object carries the provider's `default_tags`,
-//! the resource's `tags`, `onto:environment`, and an ownership tag naming
-//! the resource type and object name. The ownership tag is what lets a
-//! create whose response was lost (a killed process, a timeout) find and
-//! adopt its object on the next apply instead of failing "already exists"
-//! or creating a twin.
+//! Tags: every taggable object carries the provider's `default_tags`, the
+//! resource's `tags`, and the ownership tags (`ownership.rs`). This module
+//! computes those maps, plans `tags_all`, and reads a resource's `tags`
+//! back from what AWS holds.
 
 use std::collections::BTreeMap;
 
+use tfplugin::value::{typed, Value};
+
 use crate::aws::Aws;
+use crate::ownership::Owner;
 
-pub const ENVIRONMENT: &str = "onto:environment";
-pub const OWNER: &str = "onto:owner";
+/// Tags onto adds to name and find the parts of a composite object.
+pub const PART: &str = "onto:part";
 
-/// The ownership tag value for an object.
-pub fn owner(resource_type: &str, name: &str) -> String {
-    format!("{resource_type}/{name}")
-}
-
-/// All tags an object should carry.
-pub fn desired(
-    aws: &Aws,
-    environment: &str,
-    resource_type: &str,
-    name: &str,
-    user: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
+/// All tags an object of `owner` should carry.
+pub fn all(aws: &Aws, owner: &Owner, user: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut all = aws.default_tags.clone();
     all.extend(user.iter().map(|(k, v)| (k.clone(), v.clone())));
-    all.insert(ENVIRONMENT.to_owned(), environment.to_owned());
-    all.insert(OWNER.to_owned(), owner(resource_type, name));
+    all.extend(owner.tags());
     all
-}
-
-/// Whether an existing object was created by this configuration's
-/// resource: same ownership tag and same environment.
-pub fn owned(
-    environment: &str,
-    resource_type: &str,
-    name: &str,
-    tags: &BTreeMap<String, String>,
-) -> bool {
-    tags.get(OWNER)
-        .is_some_and(|o| *o == owner(resource_type, name))
-        && tags.get(ENVIRONMENT).is_some_and(|e| e == environment)
-}
-
-/// An object named like the one being created exists already. It is
-/// adopted when this configuration created it (an earlier apply lost the
-/// response), found by `tags`; anything else is refused with an import hint.
-pub struct Existing<'a> {
-    /// What it is, for messages: "An RDS instance".
-    pub what: &'a str,
-    pub resource_type: &'a str,
-    pub name: &'a str,
-    pub region: &'a str,
-    pub environment: &'a str,
-}
-
-impl Existing<'_> {
-    pub fn adopt(&self, tags: Option<&BTreeMap<String, String>>) -> tfplugin::diag::Result<()> {
-        if tags.is_some_and(|t| owned(self.environment, self.resource_type, self.name, t)) {
-            tracing::info!(name = %self.name, kind = %self.resource_type, "adopting an object created by an interrupted apply");
-            return Ok(());
-        }
-        Err(tfplugin::diag::Diagnostic::error(
-            "Already exists",
-            format!(
-                "{} named {:?} already exists in {} and was not created by this configuration. Import it: terraform import {}.<name> {}",
-                self.what, self.name, self.region, self.resource_type, self.name
-            ),
-        )
-        .at(tfplugin::value::AttributePath::attr("name"))
-        .into())
-    }
 }
 
 /// The resource's `tags` as read back from AWS: every tag except the
@@ -95,16 +41,24 @@ pub fn user_view(
         .collect()
 }
 
+/// `tags` for state: the user's view, null when there is none and the
+/// configuration (or prior state in `known`) has none either.
+pub fn state_view(
+    aws: &Aws,
+    known: &Value,
+    actual: &BTreeMap<String, String>,
+) -> Option<BTreeMap<String, String>> {
+    let prior: BTreeMap<String, String> = typed::from_value(known.get("tags"))
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let view = user_view(aws, &prior, actual);
+    (!view.is_empty() || !known.get("tags").is_null()).then_some(view)
+}
+
 /// Sets `tags_all` in a planned value from its `tags` (left unknown while
 /// `tags` is unknown).
-pub fn plan_tags_all(
-    aws: &Aws,
-    environment: &str,
-    resource_type: &str,
-    name: &str,
-    plan: &mut tfplugin::value::Value,
-) {
-    use tfplugin::value::{typed, Value};
+pub fn plan_all(aws: &Aws, owner: &Owner, plan: &mut Value) {
     if plan.get("tags").is_unknown() {
         return;
     }
@@ -112,11 +66,11 @@ pub fn plan_tags_all(
         .ok()
         .flatten()
         .unwrap_or_default();
-    let all = desired(aws, environment, resource_type, name, &user);
     plan.set(
         "tags_all",
         Value::Map(
-            all.into_iter()
+            all(aws, owner, &user)
+                .into_iter()
                 .map(|(k, v)| (k, Value::String(v)))
                 .collect(),
         ),
@@ -152,5 +106,69 @@ mod tests {
         let (remove, set) = diff(&actual, &desired);
         assert_eq!(remove, vec!["b".to_owned()]);
         assert_eq!(set, BTreeMap::from([("c".into(), "3".into())]));
+    }
+}
+
+// ---- transitional: the pre-stack API, removed once every resource uses Owner.
+pub const ENVIRONMENT: &str = crate::ownership::ENVIRONMENT;
+pub const OWNER: &str = crate::ownership::OWNER;
+
+pub fn owner(resource_type: &str, name: &str) -> String {
+    format!("{resource_type}/{name}")
+}
+
+pub fn desired(
+    aws: &Aws,
+    environment: &str,
+    resource_type: &str,
+    name: &str,
+    user: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    all(aws, &aws.owner(resource_type, name, environment), user)
+}
+
+pub fn plan_tags_all(
+    aws: &Aws,
+    environment: &str,
+    resource_type: &str,
+    name: &str,
+    plan: &mut Value,
+) {
+    plan_all(aws, &aws.owner(resource_type, name, environment), plan)
+}
+
+pub fn owned(
+    aws: &Aws,
+    environment: &str,
+    resource_type: &str,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> bool {
+    aws.owner(resource_type, name, environment).judge(tags) == crate::ownership::Claim::Ours
+}
+
+pub struct Existing<'a> {
+    pub what: &'a str,
+    pub resource_type: &'a str,
+    pub name: &'a str,
+    pub region: &'a str,
+    pub environment: &'a str,
+}
+
+impl Existing<'_> {
+    pub fn adopt(
+        &self,
+        aws: &Aws,
+        tags: Option<&BTreeMap<String, String>>,
+    ) -> tfplugin::diag::Result<()> {
+        aws.owner(self.resource_type, self.name, self.environment)
+            .adopt(&crate::ownership::Existing {
+                what: self.what,
+                id: self.name,
+                region: self.region,
+                tags,
+                import_id: Some(format!("{}:{}", self.region, self.name)),
+                attribute: "name",
+            })
     }
 }

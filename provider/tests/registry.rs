@@ -84,10 +84,6 @@ async fn lifecycle_import_drift_update_replace_destroy() {
         .attr("onto_registry.api", "repository_url")
         .ends_with("/onto/editor-api"));
 
-    // Import by name, and through an import block with an identity.
-    w.import_verify("onto_registry.api", "onto/editor-api", &[]);
-    w.assert_no_changes();
-
     // Drift: settings changed and a policy removed out of band.
     ecr.put_image_tag_mutability()
         .repository_name("onto/editor-api")
@@ -112,6 +108,11 @@ async fn lifecycle_import_drift_update_replace_destroy() {
         repo.repositories()[0].image_tag_mutability(),
         Some(&ImageTagMutability::Immutable)
     );
+
+    // Import by name. An imported object keeps its own value where the
+    // configuration leaves a default, so this comes after the drift check.
+    w.import_verify("onto_registry.api", "onto/editor-api", &[]);
+    w.assert_no_changes();
 
     // In place vs replacement, as the schema documents. (The emulator drops
     // `scanOnPush: false` — the SDK omits false booleans — so the in-place
@@ -158,7 +159,7 @@ async fn import_block_with_identity_and_adoption_after_a_lost_create() {
     let moto = Moto::start();
     let ecr = moto.ecr().await;
     let mut w = workdir();
-    let base = moto.provider("dev");
+    let base = moto.provider_in_stack("dev", "test/registry");
 
     // A repository created outside Terraform is imported with an identity.
     ecr.create_repository()
@@ -189,6 +190,13 @@ async fn import_block_with_identity_and_adoption_after_a_lost_create() {
                 .build()
                 .unwrap(),
         )
+        .tags(
+            aws_sdk_ecr::types::Tag::builder()
+                .key("onto:stack")
+                .value("test/registry")
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap();
@@ -211,7 +219,7 @@ async fn import_block_with_identity_and_adoption_after_a_lost_create() {
         .await
         .unwrap();
     w.config(&(base + "resource \"onto_registry\" \"orphan\" {\n  name = \"orphan\"\n}\nresource \"onto_registry\" \"foreign\" {\n  name = \"foreign\"\n}\n"));
-    w.apply_fails("was not created by this configuration. Import it");
+    w.apply_fails("It was not created by onto");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

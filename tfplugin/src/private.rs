@@ -9,6 +9,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 const PROVIDER: &str = "provider";
+/// The library's own namespace.
+pub(crate) const LIBRARY: &str = "tfplugin";
+const IMPORTED: &str = "imported";
 
 /// Key/value data stored privately with a resource instance.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -53,12 +56,27 @@ impl Private {
         self.entries.remove(&format!("{PROVIDER}.{key}"));
     }
 
+    /// Whether the object came into state by `terraform import` (or an
+    /// `import` block) rather than by a create. The library marks it;
+    /// defaults never override an imported object's own settings.
+    pub fn imported(&self) -> bool {
+        self.get_in::<bool>(LIBRARY, IMPORTED) == Some(true)
+    }
+
+    pub(crate) fn mark_imported(&mut self) {
+        self.set_in(LIBRARY, IMPORTED, &true);
+    }
+
     /// Reads a key in another namespace (for shared layers such as a cloud
     /// client library, so their keys never collide with resource code's).
     pub fn get_in<T: DeserializeOwned>(&self, namespace: &str, key: &str) -> Option<T> {
         self.entries
             .get(&format!("{namespace}.{key}"))
             .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
+
+    pub fn remove_in(&mut self, namespace: &str, key: &str) {
+        self.entries.remove(&format!("{namespace}.{key}"));
     }
 
     pub fn set_in<T: Serialize>(&mut self, namespace: &str, key: &str, value: &T) {

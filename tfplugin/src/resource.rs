@@ -168,6 +168,17 @@ pub trait Resource: Send + Sync + 'static {
         .into())
     }
 
+    /// Whether `create` finishes an object that an earlier, failed create
+    /// of the same configuration left behind (it finds the object as it
+    /// finds one whose create response was lost). Then a failed create's
+    /// partial state is not rebuilt from scratch on the next apply: the
+    /// tainted object is handed over to the replacement's create instead
+    /// of being deleted. Default `false`: a failed create is replaced, as
+    /// Terraform does for tainted objects.
+    fn resumes_creates(&self) -> bool {
+        false
+    }
+
     /// The identity schema (Terraform 1.12+), when the resource has one.
     fn identity_schema(&self) -> Option<IdentitySchema> {
         None

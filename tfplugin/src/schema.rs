@@ -219,7 +219,8 @@ pub struct Attribute {
     pub sensitive: bool,
     pub write_only: bool,
     pub deprecated: Option<String>,
-    /// The planned value when the configuration leaves it null.
+    /// The planned value when the configuration leaves it null (an
+    /// imported object keeps its own value instead).
     pub default: Option<Value>,
     pub modifiers: Vec<Arc<dyn PlanModifier>>,
     pub validators: Vec<Arc<dyn Validator>>,

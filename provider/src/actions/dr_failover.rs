@@ -14,8 +14,8 @@ use tfplugin::value::Value;
 use tfplugin::Stop;
 
 use crate::aws::{self, wait_until, Poll};
-use crate::provider::Shared;
 use crate::resources::db;
+use crate::shared::Shared;
 
 pub const TYPE: &str = "onto_dr_failover";
 

@@ -7,7 +7,7 @@ use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::Value;
 use tfplugin::Stop;
 
-use crate::provider::Shared;
+use crate::shared::Shared;
 
 pub struct CallerIdentity(pub Shared);
 

@@ -9,7 +9,7 @@ use tfplugin::value::Value;
 use tfplugin::Stop;
 
 use crate::ephemeral::cluster_auth::{open, schema, TYPE};
-use crate::provider::Shared;
+use crate::shared::Shared;
 
 pub struct ClusterAuth(pub Shared);
 

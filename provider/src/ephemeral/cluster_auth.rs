@@ -15,7 +15,7 @@ use tfplugin::value::Value;
 use tfplugin::Stop;
 
 use crate::aws::{self, eks_token};
-use crate::provider::Shared;
+use crate::shared::Shared;
 
 pub const TYPE: &str = "onto_cluster_auth";
 

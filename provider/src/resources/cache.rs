@@ -25,7 +25,7 @@ use tfplugin::Stop;
 
 use crate::aws::{self, wait_until, Aws, Poll};
 use crate::firewall::{self, Sources};
-use crate::provider::Shared;
+use crate::shared::Shared;
 use crate::{profile, tags, validators};
 
 const TYPE: &str = "onto_cache";
@@ -798,7 +798,7 @@ impl Resource for Cache {
                     region: &region,
                     environment: m.environment(aws),
                 }
-                .adopt(Some(&tags))?;
+                .adopt(aws, Some(&tags))?;
             }
             Err(e) => return Err(aws::error("elasticache:CreateReplicationGroup", &e).into()),
         }

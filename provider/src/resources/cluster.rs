@@ -40,7 +40,7 @@ use tfplugin::Stop;
 
 use crate::aws::{self, wait_until, Aws, Poll};
 use crate::iam::{self, RoleSpec};
-use crate::provider::Shared;
+use crate::shared::Shared;
 use crate::{tags, validators};
 
 const TYPE: &str = "onto_cluster";
@@ -1714,7 +1714,7 @@ impl Resource for ClusterResource {
                     region: &region,
                     environment: &aws.environment,
                 }
-                .adopt(Some(&theirs))?;
+                .adopt(aws, Some(&theirs))?;
             }
             Err(e) => return Err(aws::error("eks:CreateCluster", &e).into()),
         }

@@ -32,7 +32,7 @@ use tfplugin::Stop;
 
 use crate::aws::{self, wait_until, Aws, Poll};
 use crate::firewall::{self, Sources};
-use crate::provider::Shared;
+use crate::shared::Shared;
 use crate::{profile, tags, validators};
 
 const TYPE: &str = "onto_db";
@@ -1155,7 +1155,7 @@ impl Resource for Db {
                     region: &region,
                     environment: m.environment(aws),
                 }
-                .adopt(existing.map(|db| tag_map(db.tag_list())).as_ref())?;
+                .adopt(aws, existing.map(|db| tag_map(db.tag_list())).as_ref())?;
             }
             Err((_, d)) => return Err(d.into()),
         }

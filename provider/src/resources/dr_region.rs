@@ -42,8 +42,8 @@ use crate::aws::{self, Aws};
 use crate::firewall::{self, Sources};
 use crate::iam::{self, RoleSpec};
 use crate::objectives::{self, Mode, Observed};
-use crate::provider::Shared;
 use crate::resources::db;
+use crate::shared::Shared;
 use crate::{tags, validators};
 
 const TYPE: &str = "onto_dr_region";

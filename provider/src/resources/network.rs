@@ -29,7 +29,7 @@ use tfplugin::Stop;
 
 use crate::aws::{self, wait_until, Aws, Poll};
 use crate::cidr::Cidr;
-use crate::provider::Shared;
+use crate::shared::Shared;
 use crate::{profile, tags, validators};
 
 const TYPE: &str = "onto_network";

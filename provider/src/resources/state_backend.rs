@@ -28,7 +28,7 @@ use tfplugin::value::{typed, AttributePath, Type, Value};
 use tfplugin::Stop;
 
 use crate::aws::{self, wait_until, Aws, Poll};
-use crate::provider::Shared;
+use crate::shared::Shared;
 use crate::{tags, validators};
 
 const TYPE: &str = "onto_state_backend";
@@ -553,7 +553,7 @@ async fn converge_table(
                 .iter()
                 .map(|t| (t.key().to_owned(), t.value().to_owned()))
                 .collect();
-            if creating && !tags::owned(&aws.environment, TYPE, &m.bucket, &current) {
+            if creating && !tags::owned(aws, &aws.environment, TYPE, &m.bucket, &current) {
                 return Err(Diagnostic::error(
                     "Lock table already exists",
                     format!("A DynamoDB table named {table:?} exists and was not created by this configuration. Choose another lock_table or import the backend."),
@@ -805,7 +805,7 @@ impl Resource for StateBackend {
                         .collect(),
                     Err(_) => BTreeMap::new(),
                 };
-            if !tags::owned(&aws.environment, TYPE, &m.bucket, &tags) {
+            if !tags::owned(aws, &aws.environment, TYPE, &m.bucket, &tags) {
                 return Err(Diagnostic::error(
                     "Bucket already exists",
                     format!("Your account already has a bucket named {:?} that this configuration did not create. Import it: terraform import {TYPE}.<name> {}", m.bucket, m.bucket),

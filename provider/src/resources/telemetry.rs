@@ -22,7 +22,7 @@ use tfplugin::Stop;
 
 use crate::aws::{self, wait_until, Aws, Poll};
 use crate::iam::{self, RoleSpec};
-use crate::provider::Shared;
+use crate::shared::Shared;
 use crate::{tags, validators};
 
 const TYPE: &str = "onto_telemetry";
@@ -545,6 +545,7 @@ impl Resource for Telemetry {
         let id = match existing {
             Some(w)
                 if tags::owned(
+                    aws,
                     &aws.environment,
                     TYPE,
                     &m.name,

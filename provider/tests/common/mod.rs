@@ -65,6 +65,15 @@ impl Moto {
         )
     }
 
+    /// The provider block with an explicit stack identity (tests that
+    /// leave objects behind as a lost create of that stack would).
+    pub fn provider_in_stack(&self, environment: &str, stack: &str) -> String {
+        self.provider(environment).replace(
+            "  environment  =",
+            &format!("  stack        = \"{stack}\"\n  environment  ="),
+        )
+    }
+
     pub async fn sdk(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(REGION))

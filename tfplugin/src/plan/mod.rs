@@ -25,11 +25,23 @@ pub struct PlanOutcome {
     pub diagnostics: Diagnostics,
 }
 
-/// Plans a create or update. `prior` is `Null` when creating.
-pub fn plan_change(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> PlanOutcome {
+/// Plans a create or update. `prior` is `Null` when creating. For an
+/// `imported` object, a default does not replace the value the object has
+/// (a setting the configuration leaves unset keeps what AWS, or whatever
+/// manages the object, chose).
+pub fn plan_change(
+    block: &Block,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+    imported: bool,
+) -> PlanOutcome {
     let creating = prior.is_null();
     let mut plan = proposed.clone();
     fill_defaults(block, config, &mut plan);
+    if imported && !creating {
+        keep_imported_settings(block, config, prior, &mut plan);
+    }
     let changed = creating || !plan.same(prior);
     let mut out = PlanOutcome::default();
     let mut walk = Walk {
@@ -71,6 +83,17 @@ fn fill_defaults(block: &Block, config: &Value, plan: &mut Value) {
         let c = config.get(&nb.name);
         if let Some(p) = plan.get_mut(&nb.name) {
             for_each_element(nb.nesting, c, p, |c, p| fill_defaults(&nb.block, c, p));
+        }
+    }
+}
+
+/// Top-level attributes with a default that the configuration leaves null
+/// keep the imported object's value.
+fn keep_imported_settings(block: &Block, config: &Value, prior: &Value, plan: &mut Value) {
+    for attr in block.attributes.iter().filter(|a| a.default.is_some()) {
+        let had = prior.get(&attr.name);
+        if config.get(&attr.name).is_null() && !had.is_null() {
+            plan.set(&attr.name, had.clone());
         }
     }
 }
@@ -577,7 +600,7 @@ mod tests {
             ("token", "s3cret".into()),
             ("rule", Value::List(vec![obj(&[("uid", Value::Null)])])),
         ]);
-        let out = plan_change(&schema(), &Value::Null, &config, &config);
+        let out = plan_change(&schema(), &Value::Null, &config, &config, false);
         assert!(out.plan.get("id").is_unknown());
         assert!(out.plan.get("revision").is_unknown());
         assert_eq!(out.plan.get("kind"), &Value::from("plain"));
@@ -598,8 +621,24 @@ mod tests {
             ("rule", Value::List(vec![])),
         ]);
         let config = full(&[("name", "a".into()), ("rule", Value::List(vec![]))]);
-        let out = plan_change(&schema(), &prior, &prior, &config);
+        let out = plan_change(&schema(), &prior, &prior, &config, false);
         assert_eq!(out.plan, prior);
+    }
+
+    #[test]
+    fn an_imported_object_keeps_its_value_where_the_config_leaves_a_default() {
+        let prior = full(&[
+            ("name", "a".into()),
+            ("id", "x".into()),
+            ("revision", 1.into()),
+            ("kind", "config".into()),
+        ]);
+        let config = full(&[("name", "a".into())]);
+        let out = plan_change(&schema(), &prior, &prior, &config, true);
+        assert_eq!(out.plan.get("kind"), &Value::from("config"));
+        // An object this provider created is brought back to the default.
+        let out = plan_change(&schema(), &prior, &prior, &config, false);
+        assert_eq!(out.plan.get("kind"), &Value::from("plain"));
     }
 
     #[test]
@@ -613,14 +652,14 @@ mod tests {
         let mut proposed = prior.clone();
         proposed.set("value", "new");
         let config = full(&[("name", "a".into()), ("value", "new".into())]);
-        let out = plan_change(&schema(), &prior, &proposed, &config);
+        let out = plan_change(&schema(), &prior, &proposed, &config, false);
         assert_eq!(out.plan.get("id"), &Value::from("x"));
         assert!(out.plan.get("revision").is_unknown());
         assert!(out.requires_replace.is_empty());
 
         proposed.set("name", "b");
         let config = full(&[("name", "b".into())]);
-        let out = plan_change(&schema(), &prior, &proposed, &config);
+        let out = plan_change(&schema(), &prior, &proposed, &config, false);
         assert_eq!(out.requires_replace, vec![AttributePath::attr("name")]);
     }
 

@@ -3,6 +3,7 @@
 //! and encodes responses. Panics in provider code become error diagnostics.
 
 mod convert;
+mod resume;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -720,7 +721,8 @@ impl ProviderRpc for ProviderService {
                 ..Default::default()
             }
         } else {
-            plan::plan_change(&e.schema.block, &prior, &proposed, &config)
+            let imported = Private::from_bytes(&req.prior_private).imported();
+            plan::plan_change(&e.schema.block, &prior, &proposed, &config, imported)
         };
         diags.extend(outcome.diagnostics);
         let mut preq = PlanRequest {
@@ -756,6 +758,17 @@ impl ProviderRpc for ProviderService {
         }
         if !configured && deferral_allowed(&req.client_capabilities) {
             resp.deferred = deferred(pb::deferred::Reason::ProviderConfigUnknown);
+        }
+        if e.imp.resumes_creates() {
+            if let Some(w) = resume::plan(
+                &mut preq.private,
+                &req.type_name,
+                prior.is_null(),
+                destroying,
+                !preq.requires_replace.is_empty(),
+            ) {
+                diags.push(w);
+            }
         }
         resp.planned_state = one(convert::encode(&preq.plan, &e.ty, "plan"), &mut diags);
         resp.requires_replace = preq.requires_replace.iter().map(convert::path).collect();
@@ -806,15 +819,29 @@ impl ProviderRpc for ProviderService {
             warnings: Diagnostics::new(),
             partial: None,
         };
-        let result = if planned.is_null() {
+        let creating = prior.is_null() && !planned.is_null();
+        let result = if planned.is_null() && resume::is_handover(&areq.private) {
+            // The first half of a replacement that resumes this object:
+            // it leaves state untouched in AWS; the create that follows
+            // finishes it (see `resume`).
+            tracing::info!(tf_resource_type = %req.type_name, "handing an incomplete object over to its replacement's create");
+            Ok(Value::Null)
+        } else if planned.is_null() {
             guarded("delete", e.imp.delete(&mut areq))
                 .await
                 .map(|()| Value::Null)
-        } else if prior.is_null() {
+        } else if creating {
             guarded("create", e.imp.create(&mut areq)).await
         } else {
             guarded("update", e.imp.update(&mut areq)).await
         };
+        match &result {
+            Ok(_) => resume::clear(&mut areq.private),
+            Err(_) if creating && areq.partial.is_some() && e.imp.resumes_creates() => {
+                resume::mark_incomplete(&mut areq.private)
+            }
+            Err(_) => {}
+        }
         diags.extend(std::mem::take(&mut areq.warnings));
         let new_state = match result {
             Ok(mut new) => {
@@ -887,7 +914,11 @@ impl ProviderRpc for ProviderService {
                         .push(pb::import_resource_state::ImportedResource {
                             type_name: req.type_name.clone(),
                             state: Some(enc),
-                            private: Vec::new(),
+                            private: {
+                                let mut p = Private::default();
+                                p.mark_imported();
+                                p.to_bytes()
+                            },
                             identity: s
                                 .identity(&req.type_name, e.imp.as_ref(), &state)
                                 .or(req.identity.clone()),
