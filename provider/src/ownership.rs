@@ -16,7 +16,7 @@
 //!   is how an import marks an object as this stack's.
 //! - **Side objects** (security, subnet and parameter groups, IAM roles,
 //!   lock tables, buckets, DR replicas) are this resource's when it created
-//!   them: the resource records them in its private state ([`Made`]), which
+//!   them: the resource records them in its private state ([`SideObjects`]), which
 //!   travels with the state (a backend migration that changes the stack
 //!   identity keeps them). An import records only the side objects that
 //!   carry this stack's tags; the others are used as they are, and never
@@ -188,53 +188,65 @@ fn refusal(owner: &Owner, existing: &Existing<'_>, claim: &Claim) -> Diagnostic 
 }
 
 /// The side objects a resource created, recorded in its private state.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Made {
-    objects: BTreeSet<String>,
+///
+/// State from before records were kept has none: then an object carrying
+/// this resource's owner tag counts as its own (that was the rule). An
+/// imported object without a record counts only what carries this
+/// stack's own tags.
+pub struct SideObjects {
+    made: Option<BTreeSet<String>>,
+    imported: bool,
+    owner: Owner,
 }
 
 const MADE: &str = "made";
 
-impl Made {
-    /// The record, or `None` for state written before records were kept.
-    pub fn load(private: &Private) -> Option<Made> {
-        private.get(MADE)
+impl SideObjects {
+    pub fn load(private: &Private, owner: &Owner) -> SideObjects {
+        SideObjects {
+            made: private.get(MADE),
+            imported: private.imported(),
+            owner: owner.clone(),
+        }
     }
 
-    /// The record, or an empty one.
-    pub fn load_or_default(private: &Private) -> Made {
-        Self::load(private).unwrap_or_default()
+    /// A record for a resource being created: nothing is its own yet.
+    pub fn new(owner: &Owner) -> SideObjects {
+        SideObjects {
+            made: Some(BTreeSet::new()),
+            imported: false,
+            owner: owner.clone(),
+        }
     }
 
     pub fn save(&self, private: &mut Private) {
-        private.set(MADE, self);
+        if let Some(made) = &self.made {
+            private.set(MADE, made);
+        }
     }
 
+    /// Notes that this resource made (or has confirmed as its own) `key`.
     pub fn record(&mut self, key: impl Into<String>) {
-        self.objects.insert(key.into());
+        self.made
+            .get_or_insert_with(BTreeSet::new)
+            .insert(key.into());
     }
 
     pub fn forget(&mut self, key: &str) {
-        self.objects.remove(key);
+        if let Some(m) = &mut self.made {
+            m.remove(key);
+        }
     }
 
-    pub fn contains(&self, key: &str) -> bool {
-        self.objects.contains(key)
-    }
-}
-
-/// Whether the side object `key` (with `tags`, when known) is this
-/// resource's to change and delete. Without a record (state from an
-/// earlier version), objects carrying this resource's owner tag are.
-pub fn side_object_is_ours(
-    made: Option<&Made>,
-    key: &str,
-    owner: &Owner,
-    tags: Option<&BTreeMap<String, String>>,
-) -> bool {
-    match made {
-        Some(m) => m.contains(key),
-        None => tags.is_some_and(|t| t.get(OWNER) == Some(&owner.owner_tag())),
+    /// Whether the side object `key` (with `tags`, when they were read) is
+    /// this resource's to change and delete.
+    pub fn is_ours(&self, key: &str, tags: Option<&BTreeMap<String, String>>) -> bool {
+        match (&self.made, self.imported) {
+            (Some(m), _) if m.contains(key) => true,
+            (Some(_), true) | (None, true) => tags.is_some_and(|t| self.owner.made(t)),
+            (Some(_), false) => false,
+            (None, false) => tags.is_some_and(|t| t.get(OWNER) == Some(&self.owner.owner_tag())),
+        }
     }
 }
 
@@ -328,27 +340,18 @@ mod tests {
     #[test]
     fn side_objects_are_ours_when_recorded() {
         let me = owner();
-        let mut made = Made::default();
+        let mut made = SideObjects::new(&me);
         made.record(key::security_group("sg-1"));
-        assert!(side_object_is_ours(
-            Some(&made),
-            "security-group:sg-1",
-            &me,
-            None
-        ));
-        assert!(!side_object_is_ours(
-            Some(&made),
-            "security-group:sg-2",
-            &me,
-            Some(&me.tags())
-        ));
+        assert!(made.is_ours("security-group:sg-1", None));
+        assert!(!made.is_ours("security-group:sg-2", Some(&me.tags())));
+        let mut private = Private::default();
+        made.save(&mut private);
+        assert!(SideObjects::load(&private, &me).is_ours("security-group:sg-1", None));
         // State from before records: the owner tag decides.
-        assert!(side_object_is_ours(
-            None,
-            "security-group:sg-2",
-            &me,
-            Some(&me.tags())
-        ));
-        assert!(!side_object_is_ours(None, "security-group:sg-2", &me, None));
+        let legacy = SideObjects::load(&Private::default(), &me);
+        let mut old_tags = me.tags();
+        old_tags.remove(STACK);
+        assert!(legacy.is_ours("security-group:sg-2", Some(&old_tags)));
+        assert!(!legacy.is_ours("security-group:sg-2", None));
     }
 }

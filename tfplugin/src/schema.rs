@@ -220,8 +220,12 @@ pub struct Attribute {
     pub write_only: bool,
     pub deprecated: Option<String>,
     /// The planned value when the configuration leaves it null (an
-    /// imported object keeps its own value instead).
+    /// imported object keeps its own value instead, unless the default is
+    /// `enforced`).
     pub default: Option<Value>,
+    /// The default is a rule, not a preference: imported objects are
+    /// brought to it too.
+    pub enforced: bool,
     pub modifiers: Vec<Arc<dyn PlanModifier>>,
     pub validators: Vec<Arc<dyn Validator>>,
 }
@@ -239,6 +243,7 @@ impl Attribute {
             write_only: false,
             deprecated: None,
             default: None,
+            enforced: false,
             modifiers: Vec::new(),
             validators: Vec::new(),
         }
@@ -314,6 +319,15 @@ impl Attribute {
         self.default = Some(value.into());
         self.optional = true;
         self.computed = true;
+        self
+    }
+
+    /// Makes the default a rule that imported objects follow too (by
+    /// default an imported object keeps its own value where the
+    /// configuration leaves a default).
+    #[must_use]
+    pub fn enforced(mut self) -> Self {
+        self.enforced = true;
         self
     }
 

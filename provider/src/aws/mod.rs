@@ -6,10 +6,12 @@
 //! finds, creates, tags, waits and deletes resources use, and the
 //! ownership rule applied where objects are found or created.
 
+pub mod dynamodb;
 pub mod ecr;
 pub mod eks_token;
 mod error;
 mod retry;
+pub mod s3;
 mod waiter;
 
 use std::collections::{BTreeMap, HashMap};

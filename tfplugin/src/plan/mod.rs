@@ -90,7 +90,11 @@ fn fill_defaults(block: &Block, config: &Value, plan: &mut Value) {
 /// Top-level attributes with a default that the configuration leaves null
 /// keep the imported object's value.
 fn keep_imported_settings(block: &Block, config: &Value, prior: &Value, plan: &mut Value) {
-    for attr in block.attributes.iter().filter(|a| a.default.is_some()) {
+    for attr in block
+        .attributes
+        .iter()
+        .filter(|a| a.default.is_some() && !a.enforced)
+    {
         let had = prior.get(&attr.name);
         if config.get(&attr.name).is_null() && !had.is_null() {
             plan.set(&attr.name, had.clone());
