@@ -7,6 +7,7 @@
 //! ownership rule applied where objects are found or created.
 
 pub mod dynamodb;
+pub mod ec2;
 pub mod ecr;
 pub mod eks_token;
 mod error;

@@ -1,0 +1,215 @@
+//! `onto_network`: a VPC over N availability zones with public, private,
+//! database and (optionally) cache subnet tiers, an internet gateway, NAT
+//! (`none`, `single`, `per_az`), route tables per tier, the default
+//! security group stripped of rules, and an S3 gateway endpoint.
+//!
+//! Subnet CIDRs follow a stable layout (`layout.rs`). Every part carries an
+//! `onto:part` tag naming its role; apply converges the parts
+//! (`converge.rs`), which also finishes a create that was interrupted.
+
+mod converge;
+mod layout;
+mod model;
+mod plan;
+mod schema;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tfplugin::diag::{Diagnostic, Diagnostics, Result};
+use tfplugin::plan::timeout;
+use tfplugin::resource::{ApplyRequest, ImportRequest, PlanRequest, ReadRequest, Resource};
+use tfplugin::schema::Schema;
+use tfplugin::value::Value;
+
+use crate::aws::ec2::{self, network as net};
+use crate::aws::Aws;
+use crate::shared::Shared;
+use crate::tags;
+use converge::Ctx;
+use model::Model;
+
+pub(crate) const TYPE: &str = "onto_network";
+
+pub struct Network(pub Shared);
+
+fn state(aws: &Aws, m: &Model, region: &str, inv: &net::Inventory, known: &Value) -> Result<Value> {
+    super::to_state(&m.observed(aws, region, inv), &schema::schema(), known)
+}
+
+impl Network {
+    /// Create and update are one operation: converge every part.
+    async fn apply(&self, req: &mut ApplyRequest) -> Result<Value> {
+        let aws = self.0.require()?;
+        let m: Model = super::model(&req.planned, TYPE)?;
+        let region = aws.region_or_default(m.region.as_deref()).to_owned();
+        let owner = aws.owner(TYPE, &m.name, m.environment(aws));
+        let cx = Ctx {
+            ec2: aws.ec2(&region),
+            region: &region,
+            m: &m,
+            tags: tags::all(aws, &owner, &m.tags.clone().unwrap_or_default()),
+            owner,
+        };
+        let limit = timeout(&req.planned, "create", Duration::from_secs(1800));
+        let vpc_id = match req.prior.get("vpc_id").as_str() {
+            Some(id) => id.to_owned(),
+            None => converge::ensure_vpc(&cx).await?,
+        };
+        let partial = converge::read(&cx.ec2, &vpc_id).await?;
+        req.save_partial(state(aws, &m, &region, &partial, &req.planned)?);
+        converge::converge(&cx, &vpc_id, limit, &req.stop).await?;
+        let inv = converge::read(&cx.ec2, &vpc_id).await?;
+        state(aws, &m, &region, &inv, &req.planned)
+    }
+}
+
+#[async_trait]
+impl Resource for Network {
+    fn type_name(&self) -> &str {
+        TYPE
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        plan::check_config(config, diags);
+    }
+
+    async fn modify_plan(&self, req: &mut PlanRequest) -> Result<()> {
+        match self.0.get() {
+            Some(aws) => plan::modify(aws, req),
+            None => Ok(()),
+        }
+    }
+
+    fn resumes_creates(&self) -> bool {
+        true
+    }
+
+    async fn create(&self, req: &mut ApplyRequest) -> Result<Value> {
+        self.apply(req).await
+    }
+
+    async fn read(&self, req: &mut ReadRequest) -> Result<Option<Value>> {
+        let Some(aws) = self.0.get() else {
+            return Ok(Some(req.state.clone()));
+        };
+        let m: Model = super::model(&req.state, TYPE)?;
+        let region = aws.region_or_default(m.region.as_deref()).to_owned();
+        let ec2 = aws.ec2(&region);
+        let vpc_id = match &m.vpc_id {
+            Some(id) => id.clone(),
+            None => {
+                let owner = aws.owner(TYPE, &m.name, m.environment(aws));
+                match net::find_vpc(&ec2, &owner).await? {
+                    Some(id) => id,
+                    None => return Ok(None),
+                }
+            }
+        };
+        match net::inventory(&ec2, &vpc_id).await? {
+            Some(inv) => state(aws, &m, &region, &inv, &req.state).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn update(&self, req: &mut ApplyRequest) -> Result<Value> {
+        self.apply(req).await
+    }
+
+    async fn delete(&self, req: &mut ApplyRequest) -> Result<()> {
+        let aws = self.0.require()?;
+        let m: Model = super::model(&req.prior, TYPE)?;
+        let region = aws.region_or_default(m.region.as_deref()).to_owned();
+        let limit = timeout(&req.prior, "delete", Duration::from_secs(1800));
+        match &m.vpc_id {
+            Some(vpc_id) => converge::delete(&aws.ec2(&region), vpc_id, limit, &req.stop).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Import ID: the VPC id (`vpc-...`), or the network's `name` (the VPC
+    /// tagged as that onto_network in the provider's environment).
+    async fn import(&self, req: &ImportRequest) -> Result<Value> {
+        let aws = self.0.require()?;
+        let ec2 = aws.ec2(&aws.region);
+        let vpc = if req.id.starts_with("vpc-") {
+            ec2.describe_vpcs()
+                .vpc_ids(&req.id)
+                .send()
+                .await
+                .map_err(crate::aws::failed("ec2:DescribeVpcs"))?
+                .vpcs()
+                .first()
+                .cloned()
+        } else {
+            let named = ec2
+                .describe_vpcs()
+                .filters(ec2::tag_filter(
+                    crate::ownership::OWNER,
+                    &format!("{TYPE}/{}", req.id),
+                ))
+                .filters(ec2::tag_filter(
+                    crate::ownership::ENVIRONMENT,
+                    &aws.environment,
+                ))
+                .send()
+                .await
+                .map_err(crate::aws::failed("ec2:DescribeVpcs"))?;
+            match named.vpcs() {
+                [one] => Some(one.clone()),
+                [] => None,
+                several => {
+                    let ids: Vec<&str> = several.iter().filter_map(|v| v.vpc_id()).collect();
+                    return Err(Diagnostic::error(
+                        "Several networks of that name",
+                        format!("VPCs {} are all tagged as onto_network {:?} in {}; import one by its VPC id.", ids.join(", "), req.id, aws.environment),
+                    )
+                    .into());
+                }
+            }
+        };
+        let Some(vpc) = vpc else {
+            return Err(Diagnostic::error(
+                "Network not found",
+                format!(
+                    "No VPC {:?} (by id, or tagged as onto_network in {} {}).",
+                    req.id, aws.region, aws.environment
+                ),
+            )
+            .into());
+        };
+        let vpc_id = vpc.vpc_id().unwrap_or_default().to_owned();
+        let name = ec2::tag_map(vpc.tags())
+            .get(crate::ownership::OWNER)
+            .and_then(|o| o.strip_prefix(&format!("{TYPE}/")))
+            .map_or_else(|| req.id.clone(), str::to_owned);
+        let inv = net::inventory(&ec2, &vpc_id).await?.ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Network not found",
+                format!("{vpc_id} is gone."),
+            ))
+        })?;
+        let mut azs: Vec<String> = inv
+            .subnets
+            .keys()
+            .filter_map(|p| p.strip_prefix("subnet/"))
+            .filter_map(|p| p.split_once('/').map(|(_, az)| az.to_owned()))
+            .collect();
+        azs.sort();
+        azs.dedup();
+        let m = Model {
+            name,
+            region: Some(aws.region.clone()),
+            cidr_block: vpc.cidr_block().unwrap_or_default().to_owned(),
+            availability_zones: azs,
+            cache_subnets: Some(inv.subnets.keys().any(|p| p.starts_with("subnet/cache/"))),
+            vpc_id: Some(vpc_id),
+            ..Model::default()
+        };
+        super::to_state(&m, &schema::schema(), &Value::Null)
+    }
+}
