@@ -24,7 +24,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
 use tfplugin::diag::{Diagnostic, Result};
 use tfplugin::private::Private;
 use tfplugin::value::AttributePath;
@@ -194,8 +193,11 @@ fn refusal(owner: &Owner, existing: &Existing<'_>, claim: &Claim) -> Diagnostic 
 /// imported object without a record counts only what carries this
 /// stack's own tags.
 pub struct SideObjects {
-    made: Option<BTreeSet<String>>,
+    made: BTreeSet<String>,
     imported: bool,
+    /// No record was kept when this state was written (and it was not
+    /// imported): the owner tag decides.
+    legacy: bool,
     owner: Owner,
 }
 
@@ -203,9 +205,12 @@ const MADE: &str = "made";
 
 impl SideObjects {
     pub fn load(private: &Private, owner: &Owner) -> SideObjects {
+        let made: Option<BTreeSet<String>> = private.get(MADE);
+        let imported = private.imported();
         SideObjects {
-            made: private.get(MADE),
-            imported: private.imported(),
+            legacy: made.is_none() && !imported,
+            made: made.unwrap_or_default(),
+            imported,
             owner: owner.clone(),
         }
     }
@@ -213,40 +218,59 @@ impl SideObjects {
     /// A record for a resource being created: nothing is its own yet.
     pub fn new(owner: &Owner) -> SideObjects {
         SideObjects {
-            made: Some(BTreeSet::new()),
+            made: BTreeSet::new(),
             imported: false,
+            legacy: false,
             owner: owner.clone(),
         }
     }
 
     pub fn save(&self, private: &mut Private) {
-        if let Some(made) = &self.made {
-            private.set(MADE, made);
-        }
+        private.set(MADE, &self.made);
     }
 
     /// Notes that this resource made (or has confirmed as its own) `key`.
     pub fn record(&mut self, key: impl Into<String>) {
-        self.made
-            .get_or_insert_with(BTreeSet::new)
-            .insert(key.into());
+        self.made.insert(key.into());
     }
 
     pub fn forget(&mut self, key: &str) {
-        if let Some(m) = &mut self.made {
-            m.remove(key);
-        }
+        self.made.remove(key);
+    }
+
+    /// State written before records were kept (and not imported): the owner
+    /// tag, or for untaggable objects their name, decides.
+    pub fn is_legacy(&self) -> bool {
+        self.legacy
     }
 
     /// Whether the side object `key` (with `tags`, when they were read) is
     /// this resource's to change and delete.
     pub fn is_ours(&self, key: &str, tags: Option<&BTreeMap<String, String>>) -> bool {
-        match (&self.made, self.imported) {
-            (Some(m), _) if m.contains(key) => true,
-            (Some(_), true) | (None, true) => tags.is_some_and(|t| self.owner.made(t)),
-            (Some(_), false) => false,
-            (None, false) => tags.is_some_and(|t| t.get(OWNER) == Some(&self.owner.owner_tag())),
+        if self.made.contains(key) {
+            return true;
         }
+        let Some(tags) = tags else { return false };
+        if self.imported {
+            self.owner.made(tags)
+        } else {
+            self.legacy && tags.get(OWNER) == Some(&self.owner.owner_tag())
+        }
+    }
+}
+
+/// The first refresh after an import: an object that carries this
+/// resource's own tags (its state was lost and is imported back) is treated
+/// as created by it; any other keeps the imported settings and gets an
+/// empty record, so only what carries this stack's tags counts as its own.
+pub fn settle_import(private: &mut Private, owner: &Owner, tags: &BTreeMap<String, String>) {
+    if !private.imported() || private.get::<BTreeSet<String>>(MADE).is_some() {
+        return;
+    }
+    if owner.judge(tags) == Claim::Ours {
+        private.clear_imported();
+    } else {
+        private.set(MADE, &BTreeSet::<String>::new());
     }
 }
 

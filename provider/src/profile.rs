@@ -267,6 +267,27 @@ pub fn apply(resource: &str, environment: &str, req: &mut PlanRequest) -> Diagno
             .unwrap_or_default();
     for s in settings(resource) {
         let configured = req.config.get(s.attribute).clone();
+        let had = req.prior.get(s.attribute).clone();
+        if configured.is_null() && req.private.imported() && !had.is_null() {
+            // An imported object keeps what it has where the configuration
+            // says nothing; in prod, say so when that is weaker.
+            if environment == "prod" && s.weaker_than_prod(&had) {
+                req.warn(
+                    AttributePath::attr(s.attribute),
+                    format!("Imported setting kept: {}", s.attribute),
+                    format!(
+                        "The imported object has {} = {}, weaker than the prod default {} ({}). Set {} in the configuration to change it.",
+                        s.attribute,
+                        display(&had),
+                        s.prod,
+                        s.why,
+                        s.attribute
+                    ),
+                );
+            }
+            req.plan.set(s.attribute, had);
+            continue;
+        }
         if configured.is_null() {
             req.plan
                 .set(s.attribute, Value::from(s.default_for(environment)));

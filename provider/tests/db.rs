@@ -158,8 +158,42 @@ async fn lifecycle_secrets_drift_upgrades_and_final_snapshots() {
         "{actions:?}"
     );
 
-    // Back to a managed password: the secret appears, no password in state.
-    w.config(&(base.clone() + &db("  final_snapshot = true\n")));
+    // A run without the (ephemeral) password that changes only a tag plans
+    // only the tag: how the password is managed never changes silently.
+    w.config(
+        &(base.clone()
+            + &db("  password_wo_version = 2\n  multi_az = true\n  max_allocated_storage = 100\n")
+                .replace("team = \"editor\"", "team = \"data\"")),
+    );
+    let changes: Vec<String> = w
+        .planned_attribute_changes("onto_db.editor")
+        .into_iter()
+        .collect();
+    assert_eq!(changes, ["tags", "tags_all"]);
+    w.apply();
+    assert!(
+        rds.describe_db_instances()
+            .db_instance_identifier("editor")
+            .send()
+            .await
+            .unwrap()
+            .db_instances()[0]
+            .master_user_secret()
+            .is_none(),
+        "the write-only password must stay"
+    );
+    // A new password version without the password is refused at plan.
+    w.config(
+        &(base.clone()
+            + &db("  password_wo_version = 3\n  multi_az = true\n  max_allocated_storage = 100\n")),
+    );
+    w.run(&["plan", "-no-color"])
+        .failure("password_wo_version changed, which sends a new password_wo");
+
+    // Back to a managed password, asked for: the secret appears, no password in state.
+    w.config(&(base.clone() + &db("  final_snapshot = true\n  manage_master_password = true\n  multi_az = true\n  max_allocated_storage = 100\n")));
+    let changes = w.planned_attribute_changes("onto_db.editor");
+    assert!(changes.contains("manage_master_password"), "{changes:?}");
     w.apply();
     let secret = w.state().attr("onto_db.editor", "master_secret_arn");
     assert!(secret.starts_with("arn:aws:secretsmanager:"), "{secret}");

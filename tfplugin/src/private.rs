@@ -67,6 +67,13 @@ impl Private {
         self.set_in(LIBRARY, IMPORTED, &true);
     }
 
+    /// Treats an imported object as one this provider created: for a
+    /// resource that recognises its own objects (e.g. by their tags) when
+    /// they are imported again after their state was lost.
+    pub fn clear_imported(&mut self) {
+        self.remove_in(LIBRARY, IMPORTED);
+    }
+
     /// Reads a key in another namespace (for shared layers such as a cloud
     /// client library, so their keys never collide with resource code's).
     pub fn get_in<T: DeserializeOwned>(&self, namespace: &str, key: &str) -> Option<T> {

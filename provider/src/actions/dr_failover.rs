@@ -13,8 +13,8 @@ use tfplugin::validate::{duration, parse_duration};
 use tfplugin::value::Value;
 use tfplugin::Stop;
 
+use crate::aws::rds;
 use crate::aws::{self, wait_until, Poll};
-use crate::resources::db;
 use crate::shared::Shared;
 
 pub const TYPE: &str = "onto_dr_failover";
@@ -68,7 +68,7 @@ pub async fn promote(
     let started = tokio::time::Instant::now();
     let last = std::sync::Mutex::new(String::new());
     wait_until(&format!("promotion of {id}"), limit, stop, || async {
-        let d = db::describe_instance(rds, id).await?.ok_or_else(|| {
+        let d = rds::find_instance(rds, id).await?.ok_or_else(|| {
             Diagnostics::from(Diagnostic::error(
                 "DR database vanished",
                 format!("{id} disappeared during the promotion."),
@@ -129,7 +129,7 @@ impl Action for DrFailover {
         let max_lag = parse_duration(config.get("max_lag").as_str().unwrap_or("1h"))
             .unwrap_or(Duration::from_secs(3600));
         let rds = aws.rds(&region);
-        let d = db::describe_instance(&rds, &id).await?.ok_or_else(|| {
+        let d = rds::find_instance(&rds, &id).await?.ok_or_else(|| {
             Diagnostics::from(Diagnostic::error(
                 "DR database not found",
                 format!("No RDS instance {id:?} in {region}."),

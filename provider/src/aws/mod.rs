@@ -11,6 +11,7 @@ pub mod ec2;
 pub mod ecr;
 pub mod eks_token;
 mod error;
+pub mod rds;
 mod retry;
 pub mod s3;
 mod waiter;

@@ -38,11 +38,11 @@ use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::validate::{duration, one_of, parse_duration};
 use tfplugin::value::{typed, AttributePath, Type, Value};
 
+use crate::aws::rds;
 use crate::aws::{self, Aws};
 use crate::firewall::{self, Sources};
 use crate::iam::{self, RoleSpec};
 use crate::objectives::{self, Mode, Observed};
-use crate::resources::db;
 use crate::shared::Shared;
 use crate::{tags, validators};
 
@@ -511,7 +511,7 @@ async fn create_replica(
 ) -> Result<()> {
     let primary_region = arn_part(source_arn, 3);
     let source_id = source_arn.rsplit(':').next().unwrap_or_default();
-    let primary = db::describe_instance(&aws.rds(primary_region), source_id)
+    let primary = rds::find_instance(&aws.rds(primary_region), source_id)
         .await?
         .ok_or_else(|| {
             Diagnostics::from(
@@ -588,7 +588,7 @@ async fn create_replica(
         Err(e) if aws::code(&e) == Some("DBInstanceAlreadyExists") => {}
         Err(e) => return Err(aws::error("rds:CreateDBInstanceReadReplica", &e).into()),
     }
-    db::wait_available(&rds, &m.replica_id(), limit, stop, false, false).await?;
+    rds::wait_available(&rds, &m.replica_id(), limit, stop, rds::Until::default()).await?;
     Ok(())
 }
 
@@ -603,12 +603,12 @@ async fn observe(
     };
     let primary_region = arn_part(source_arn, 3);
     let source_id = source_arn.rsplit(':').next().unwrap_or_default();
-    if let Some(p) = db::describe_instance(&aws.rds(primary_region), source_id).await? {
+    if let Some(p) = rds::find_instance(&aws.rds(primary_region), source_id).await? {
         seen.storage_gib = p.allocated_storage().and_then(|s| u32::try_from(s).ok());
     }
     match m.mode() {
         Mode::Replica => {
-            let replica = db::describe_instance(&aws.rds(&m.dr_region), &m.replica_id()).await?;
+            let replica = rds::find_instance(&aws.rds(&m.dr_region), &m.replica_id()).await?;
             let lag = replica_lag(aws, &m.dr_region, &m.replica_id()).await;
             seen.replica_lag = lag.duration();
             Ok((seen, replica, lag.source()))
@@ -948,7 +948,7 @@ impl Resource for DrRegion {
             let mut seen = Observed::default();
             if let Some(arn) = &m.db_arn {
                 let id = arn.rsplit(':').next().unwrap_or_default();
-                if let Ok(Some(p)) = db::describe_instance(&aws.rds(arn_part(arn, 3)), id).await {
+                if let Ok(Some(p)) = rds::find_instance(&aws.rds(arn_part(arn, 3)), id).await {
                     seen.storage_gib = p.allocated_storage().and_then(|s| u32::try_from(s).ok());
                 }
             }
@@ -1132,9 +1132,7 @@ impl Resource for DrRegion {
                 }
             }
         }
-        if let Some(replica) =
-            db::describe_instance(&aws.rds(&m.dr_region), &m.replica_id()).await?
-        {
+        if let Some(replica) = rds::find_instance(&aws.rds(&m.dr_region), &m.replica_id()).await? {
             let want = tags::desired(
                 aws,
                 &aws.environment,
@@ -1142,7 +1140,13 @@ impl Resource for DrRegion {
                 &m.name,
                 &m.tags.clone().unwrap_or_default(),
             );
-            db::converge_tags(&aws.rds(&m.dr_region), &replica, &want).await?;
+            rds::converge_tags(
+                &aws.rds(&m.dr_region),
+                replica.db_instance_arn().unwrap_or_default(),
+                &rds::tag_map(replica.tag_list()),
+                &want,
+            )
+            .await?;
         }
         let remote = describe(aws, &m, &req.planned).await?;
         state(aws, &m, &remote, &req.planned)
@@ -1161,7 +1165,7 @@ impl Resource for DrRegion {
             match m.mode() {
                 Mode::Replica => {
                     let rds = aws.rds(&m.dr_region);
-                    if let Some(replica) = db::describe_instance(&rds, &m.replica_id()).await? {
+                    if let Some(replica) = rds::find_instance(&rds, &m.replica_id()).await? {
                         if replica
                             .read_replica_source_db_instance_identifier()
                             .is_none()
@@ -1183,10 +1187,10 @@ impl Resource for DrRegion {
                             Err(e) if aws::code(&e) == Some("DBInstanceNotFound") => {}
                             Err(e) => return Err(aws::error("rds:DeleteDBInstance", &e).into()),
                         }
-                        db::wait_deleted(&rds, &m.replica_id(), limit, &req.stop).await?;
+                        rds::wait_deleted(&rds, &m.replica_id(), limit, &req.stop).await?;
                     }
                     let source_id = arn.rsplit(':').next().unwrap_or_default();
-                    let group = db::describe_instance(&aws.rds(arn_part(arn, 3)), source_id)
+                    let group = rds::find_instance(&aws.rds(arn_part(arn, 3)), source_id)
                         .await?
                         .and_then(|p| {
                             p.db_subnet_group()
@@ -1338,7 +1342,7 @@ impl Resource for DrRegion {
             v.set("repository_prefixes", Value::List(prefixes));
         }
         let rds = aws.rds(&dr_region);
-        if let Some(replica) = db::describe_instance(&rds, &format!("{name}-db")).await? {
+        if let Some(replica) = rds::find_instance(&rds, &format!("{name}-db")).await? {
             v.set(
                 "db_arn",
                 replica

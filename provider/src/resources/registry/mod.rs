@@ -14,7 +14,7 @@ use tfplugin::resource::{ApplyRequest, ImportRequest, PlanRequest, ReadRequest, 
 use tfplugin::schema::{IdentitySchema, Schema};
 use tfplugin::value::Value;
 
-use crate::aws::{self, ecr, Aws};
+use crate::aws::{ecr, Aws};
 use crate::shared::Shared;
 use crate::tags;
 use model::State;
@@ -204,7 +204,11 @@ impl Resource for Registry {
         let known: State = super::model(&req.state, TYPE)?;
         let region = aws.region_or_default(known.region.as_deref()).to_owned();
         match ecr::find_repository(&aws.ecr(&region), &known.name).await? {
-            Some(found) => state(aws, &region, &found, &req.state).map(Some),
+            Some(found) => {
+                let owner = aws.owner(TYPE, &known.name, &aws.environment);
+                crate::ownership::settle_import(&mut req.private, &owner, &found.tags);
+                state(aws, &region, &found, &req.state).map(Some)
+            }
             None => Ok(None),
         }
     }

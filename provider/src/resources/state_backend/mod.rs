@@ -366,7 +366,14 @@ impl Resource for StateBackend {
         let known: State = super::model(&req.state, TYPE)?;
         let region = aws.region_or_default(known.region.as_deref()).to_owned();
         match describe(aws, &region, &known).await? {
-            Some(remote) => state(aws, &region, &known, &remote, &req.state).map(Some),
+            Some(remote) => {
+                crate::ownership::settle_import(
+                    &mut req.private,
+                    &known.owner(aws),
+                    &remote.bucket.tags,
+                );
+                state(aws, &region, &known, &remote, &req.state).map(Some)
+            }
             None => Ok(None),
         }
     }
