@@ -10,6 +10,7 @@ pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
 pub mod eks_token;
+pub mod elasticache;
 mod error;
 pub mod rds;
 mod retry;

@@ -42,7 +42,7 @@ pub async fn find(ec2: &aws_sdk_ec2::Client, id: &str) -> Result<Option<Security
     }
 }
 
-async fn find_named(
+pub async fn find_named(
     ec2: &aws_sdk_ec2::Client,
     vpc: &str,
     name: &str,
