@@ -8,8 +8,6 @@ mod cidr;
 mod config;
 mod data_sources;
 mod ephemeral;
-mod firewall;
-mod iam;
 mod objectives;
 mod ownership;
 pub mod profile;

@@ -44,11 +44,11 @@ async fn cluster_node_groups_autoscaling_drift_and_destroy_order() {
     assert!(r["node_role_arn"]
         .as_str()
         .unwrap()
-        .ends_with(":role/editor-node"));
+        .ends_with(":role/editor-eu-west-1-node"));
     assert!(r["role_arn"]
         .as_str()
         .unwrap()
-        .ends_with(":role/editor-cluster"));
+        .ends_with(":role/editor-eu-west-1-cluster"));
     let live = eks
         .describe_nodegroup()
         .cluster_name("editor")
@@ -62,7 +62,7 @@ async fn cluster_node_groups_autoscaling_drift_and_destroy_order() {
     assert_eq!(g.taints()[0].key(), Some("onto.io/spot"));
     let attached = iam
         .list_attached_role_policies()
-        .role_name("editor-node")
+        .role_name("editor-eu-west-1-node")
         .send()
         .await
         .unwrap();
@@ -185,13 +185,13 @@ async fn cluster_node_groups_autoscaling_drift_and_destroy_order() {
     assert!(eks.describe_cluster().name("editor").send().await.is_err());
     assert!(iam
         .get_role()
-        .role_name("editor-node")
+        .role_name("editor-eu-west-1-node")
         .send()
         .await
         .is_err());
     assert!(iam
         .get_role()
-        .role_name("editor-cluster")
+        .role_name("editor-eu-west-1-cluster")
         .send()
         .await
         .is_err());

@@ -46,7 +46,7 @@ async fn workspace_role_and_logs() {
         .unwrap();
     let role = iam
         .get_role()
-        .role_name("editor-collector")
+        .role_name("editor-eu-west-1-collector")
         .send()
         .await
         .unwrap();
@@ -62,7 +62,7 @@ async fn workspace_role_and_logs() {
     );
     let attached = iam
         .list_attached_role_policies()
-        .role_name("editor-collector")
+        .role_name("editor-eu-west-1-collector")
         .send()
         .await
         .unwrap();
@@ -102,7 +102,7 @@ async fn workspace_role_and_logs() {
     w.apply();
     let role = iam
         .get_role()
-        .role_name("editor-collector")
+        .role_name("editor-eu-west-1-collector")
         .send()
         .await
         .unwrap();
@@ -123,7 +123,7 @@ async fn workspace_role_and_logs() {
     w.destroy();
     assert!(iam
         .get_role()
-        .role_name("editor-collector")
+        .role_name("editor-eu-west-1-collector")
         .send()
         .await
         .is_err());

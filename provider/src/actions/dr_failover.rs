@@ -13,6 +13,7 @@ use tfplugin::validate::{duration, parse_duration};
 use tfplugin::value::Value;
 use tfplugin::Stop;
 
+use crate::aws::cloudwatch::{self, Lag};
 use crate::aws::rds;
 use crate::aws::{self, wait_until, Poll};
 use crate::shared::Shared;
@@ -154,8 +155,7 @@ impl Action for DrFailover {
             .into());
         }
         if drill {
-            let lag = crate::resources::dr_region::replica_lag(aws, &region, &id).await;
-            use crate::resources::dr_region::Lag;
+            let lag = cloudwatch::replica_lag(&aws.cloudwatch(&region), &id).await;
             match &lag {
                 Lag::Measured(l) if *l > max_lag => {
                     return Err(Diagnostic::error(

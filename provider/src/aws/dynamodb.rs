@@ -29,7 +29,6 @@ fn ddb_tags(t: &BTreeMap<String, String>) -> Vec<Tag> {
 /// A lock table as AWS holds it.
 pub struct Table {
     pub arn: String,
-    pub status: Option<TableStatus>,
     pub deletion_protection: bool,
     pub point_in_time_recovery: bool,
     pub tags: BTreeMap<String, String>,
@@ -63,7 +62,6 @@ pub async fn find_table(ddb: &aws_sdk_dynamodb::Client, name: &str) -> Result<Op
         .collect();
     Ok(Some(Table {
         arn,
-        status: t.table_status().cloned(),
         deletion_protection: t.deletion_protection_enabled().unwrap_or(false),
         point_in_time_recovery: backups
             .continuous_backups_description()

@@ -6,12 +6,17 @@
 //! finds, creates, tags, waits and deletes resources use, and the
 //! ownership rule applied where objects are found or created.
 
+pub mod amp;
+pub mod cloudwatch;
 pub mod dynamodb;
 pub mod ec2;
 pub mod ecr;
+pub mod eks;
 pub mod eks_token;
 pub mod elasticache;
 mod error;
+pub mod iam;
+pub mod logs;
 pub mod rds;
 mod retry;
 pub mod s3;

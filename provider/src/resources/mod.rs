@@ -11,15 +11,6 @@ pub mod registry;
 pub mod state_backend;
 pub mod telemetry;
 
-/// Prior state may lack what an import could not know; read it as unset.
-pub(crate) fn null_as_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Default + serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(d).map(Option::unwrap_or_default)
-}
-
 /// Reads a plan, prior state or configuration into a resource's typed
 /// state (unknown values become `None`).
 pub(crate) fn model<T: serde::de::DeserializeOwned>(

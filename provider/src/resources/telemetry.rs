@@ -3,29 +3,31 @@
 //! trusted through the cluster's OIDC provider (remote write, X-Ray,
 //! CloudWatch), a CloudWatch log group with retention, and optionally the
 //! ADOT add-on configured with a collector pipeline (OTLP in; Prometheus
-//! remote write, X-Ray and CloudWatch Logs out).
+//! remote write, X-Ray and CloudWatch Logs out). A role or log group
+//! deleted outside Terraform is recreated by the next apply.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_amp::types::{WorkspaceDescription, WorkspaceStatusCode};
-use serde::Deserialize;
+use aws_sdk_amp::types::WorkspaceDescription;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tfplugin::diag::{Diagnostic, Diagnostics, Result};
 use tfplugin::plan::timeout;
 use tfplugin::resource::{ApplyRequest, ImportRequest, PlanRequest, ReadRequest, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::validate::{length_between, Validator};
-use tfplugin::value::{typed, AttributePath, Type, Value};
+use tfplugin::value::{AttributePath, Type, Value};
 use tfplugin::Stop;
 
-use crate::aws::{self, wait_until, Aws, Poll};
-use crate::iam::{self, RoleSpec};
+use crate::aws::iam::{self, RoleSpec};
+use crate::aws::{self, amp, eks, logs, Aws};
+use crate::ownership::{Existing, Owner, SideObjects};
 use crate::shared::Shared;
 use crate::{tags, validators};
 
-const TYPE: &str = "onto_telemetry";
+pub(crate) const TYPE: &str = "onto_telemetry";
 const COLLECTOR_POLICIES: [&str; 3] = [
     "AmazonPrometheusRemoteWriteAccess",
     "AWSXrayWriteOnlyAccess",
@@ -36,6 +38,10 @@ const RETENTION_DAYS: [i64; 22] = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
+/// The side-object key of the ADOT add-on on a cluster.
+fn adot_key(cluster: &str) -> String {
+    format!("eks-addon:{cluster}:adot")
+}
 
 pub struct Telemetry(pub Shared);
 
@@ -70,7 +76,7 @@ fn schema() -> Schema {
     Schema::new(
         Block::new()
             .describe("Observability for the platform's cluster: an Amazon Managed Prometheus workspace, an IAM role for the OpenTelemetry collector trusted through the cluster's OIDC provider (Prometheus remote write, X-Ray, CloudWatch), a CloudWatch log group with retention, and optionally the ADOT add-on running an OTLP → Prometheus/X-Ray/CloudWatch pipeline.")
-            .attribute(Attribute::string("name").required().requires_replace().validate(length_between(1, 40)).describe("Name of the workspace (alias), role (`<name>-collector`) and log group (`/onto/<name>`)."))
+            .attribute(Attribute::string("name").required().requires_replace().validate(length_between(1, 40)).describe("Name of the workspace (alias), role (`<name>-<region>-collector`) and log group (`/onto/<name>`)."))
             .attribute(Attribute::string("region").optional().computed().requires_replace().use_state_for_unknown().validate(validators::region()).describe("Region; defaults to the provider's."))
             .attribute(Attribute::string("oidc_provider_arn").required().describe("The cluster's IAM OIDC provider (`onto_cluster.oidc_provider_arn`)."))
             .attribute(Attribute::string("cluster_name").optional().describe("The EKS cluster, for the ADOT add-on."))
@@ -84,8 +90,8 @@ fn schema() -> Schema {
             .attribute(Attribute::string("workspace_arn").computed().use_state_for_unknown().describe("Prometheus workspace ARN."))
             .attribute(Attribute::string("remote_write_url").computed().use_state_for_unknown().describe("Prometheus remote-write URL."))
             .attribute(Attribute::string("query_url").computed().use_state_for_unknown().describe("Prometheus query URL (for Grafana)."))
-            .attribute(Attribute::string("role_arn").computed().use_state_for_unknown().describe("The collector's IAM role (annotate its service account with it)."))
-            .attribute(Attribute::string("log_group_name").computed().use_state_for_unknown().describe("CloudWatch log group."))
+            .attribute(Attribute::string("role_arn").computed().describe("The collector's IAM role (annotate its service account with it)."))
+            .attribute(Attribute::string("log_group_name").computed().describe("CloudWatch log group."))
             .attribute(Attribute::string("log_group_arn").computed().use_state_for_unknown().describe("CloudWatch log group ARN."))
             .attribute(Attribute::string("otlp_grpc_endpoint").computed().describe("Where applications send OTLP over gRPC, inside the cluster."))
             .attribute(Attribute::string("otlp_http_endpoint").computed().describe("Where applications send OTLP over HTTP, inside the cluster."))
@@ -96,26 +102,30 @@ fn schema() -> Schema {
 
 // ---- model -----------------------------------------------------------------
 
-#[derive(Deserialize)]
+/// Every attribute of `onto_telemetry`. Reading a plan, unknown values are
+/// `None`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 struct Model {
     name: String,
     region: Option<String>,
-    oidc_provider_arn: String,
+    oidc_provider_arn: Option<String>,
     cluster_name: Option<String>,
-    #[serde(default, deserialize_with = "super::null_as_default")]
-    namespace: String,
-    #[serde(default, deserialize_with = "super::null_as_default")]
-    service_account: String,
-    #[serde(default, deserialize_with = "super::null_as_default")]
-    log_retention_days: i32,
-    #[serde(default, deserialize_with = "super::null_as_default")]
-    install_adot: bool,
+    namespace: Option<String>,
+    service_account: Option<String>,
+    log_retention_days: Option<i32>,
+    install_adot: Option<bool>,
     tags: Option<BTreeMap<String, String>>,
-}
-
-fn model(v: &Value) -> Result<Model> {
-    typed::from_value(v)
-        .map_err(|e| Diagnostic::error("Invalid onto_telemetry value", e.to_string()).into())
+    tags_all: Option<BTreeMap<String, String>>,
+    workspace_id: Option<String>,
+    workspace_arn: Option<String>,
+    remote_write_url: Option<String>,
+    query_url: Option<String>,
+    role_arn: Option<String>,
+    log_group_name: Option<String>,
+    log_group_arn: Option<String>,
+    otlp_grpc_endpoint: Option<String>,
+    otlp_http_endpoint: Option<String>,
+    collector_config: Option<String>,
 }
 
 impl Model {
@@ -123,14 +133,32 @@ impl Model {
         format!("/onto/{}", self.name)
     }
 
-    fn role(&self) -> String {
-        format!("{}-collector", self.name)
+    /// The collector role: the one in state, or `<name>-<region>-collector`.
+    fn role(&self, region: &str) -> String {
+        self.role_arn
+            .as_deref()
+            .and_then(iam::role_name_of)
+            .map(str::to_owned)
+            .unwrap_or_else(|| iam::role_name(&self.name, region, "collector"))
+    }
+
+    fn namespace(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("opentelemetry")
+    }
+
+    fn service_account(&self) -> &str {
+        self.service_account.as_deref().unwrap_or("adot-collector")
+    }
+
+    fn adot(&self) -> bool {
+        self.install_adot == Some(true)
     }
 
     fn otlp(&self, port: u16) -> String {
         format!(
             "http://{}.{}.svc.cluster.local:{port}",
-            self.service_account, self.namespace
+            self.service_account(),
+            self.namespace()
         )
     }
 }
@@ -156,263 +184,43 @@ fn adot_configuration(remote_write: &str, role_arn: &str) -> String {
     .to_string()
 }
 
-// ---- AWS calls ---------------------------------------------------------------
+// ---- reading -----------------------------------------------------------------
 
 /// What AWS holds.
 struct Remote {
     workspace: WorkspaceDescription,
     log_group: Option<aws_sdk_cloudwatchlogs::types::LogGroup>,
-    log_tags: BTreeMap<String, String>,
     role_arn: Option<String>,
     adot: bool,
 }
 
-async fn find_workspace(
-    amp: &aws_sdk_amp::Client,
-    id: Option<&str>,
-    alias: &str,
-) -> Result<Option<WorkspaceDescription>> {
-    let id = match id {
-        Some(id) => id.to_owned(),
-        None => {
-            let out = amp
-                .list_workspaces()
-                .alias(alias)
-                .send()
-                .await
-                .map_err(aws::failed("aps:ListWorkspaces"))?;
-            match out.workspaces().iter().find(|w| w.alias() == Some(alias)) {
-                Some(w) => w.workspace_id().to_owned(),
-                None => return Ok(None),
-            }
-        }
-    };
-    match amp.describe_workspace().workspace_id(&id).send().await {
-        Ok(out) => Ok(out.workspace().cloned()),
-        Err(e) if aws::code(&e) == Some("ResourceNotFoundException") => Ok(None),
-        Err(e) => Err(aws::error("aps:DescribeWorkspace", &e).into()),
-    }
-}
-
-async fn describe(aws: &Aws, region: &str, m: &Model, known: &Value) -> Result<Option<Remote>> {
-    let Some(workspace) = find_workspace(
-        &aws.amp(region),
-        known.get("workspace_id").as_str(),
-        &m.name,
-    )
-    .await?
-    else {
+async fn describe(
+    aws: &Aws,
+    region: &str,
+    m: &Model,
+    workspace_id: &str,
+) -> Result<Option<Remote>> {
+    let Some(workspace) = amp::find_workspace(&aws.amp(region), workspace_id).await? else {
         return Ok(None);
     };
-    if workspace.status().map(|s| s.status_code()) == Some(&WorkspaceStatusCode::Deleting) {
-        return Ok(None);
-    }
-    let logs = aws.logs(region);
-    let name = m.log_group();
-    let log_group = logs
-        .describe_log_groups()
-        .log_group_name_prefix(&name)
-        .send()
-        .await
-        .map_err(aws::failed("logs:DescribeLogGroups"))?
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(name.as_str()))
-        .cloned();
-    let log_tags = match log_group.as_ref().and_then(|g| g.log_group_arn()) {
-        Some(arn) => logs
-            .list_tags_for_resource()
-            .resource_arn(arn)
-            .send()
-            .await
-            .map_err(aws::failed("logs:ListTagsForResource"))?
-            .tags()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-        None => BTreeMap::new(),
-    };
-    let role_arn = match aws.iam().get_role().role_name(m.role()).send().await {
-        Ok(out) => out.role().map(|r| r.arn().to_owned()),
-        Err(e) if aws::code(&e) == Some("NoSuchEntity") => None,
-        Err(e) => return Err(aws::error("iam:GetRole", &e).into()),
-    };
-    let adot = match (
-        &m.cluster_name,
-        m.install_adot || known.get("install_adot").as_bool() == Some(true),
-    ) {
-        (Some(cluster), true) => match aws
-            .eks(region)
-            .describe_addon()
-            .cluster_name(cluster)
-            .addon_name("adot")
-            .send()
-            .await
-        {
-            Ok(_) => true,
-            Err(e) if aws::code(&e) == Some("ResourceNotFoundException") => false,
-            Err(e) => return Err(aws::error("eks:DescribeAddon", &e).into()),
-        },
+    let log_group = logs::find_log_group(&aws.logs(region), &m.log_group())
+        .await?
+        .map(|(g, _)| g);
+    let role_arn = iam::find_role(&aws.iam(), &m.role(region))
+        .await?
+        .map(|r| r.arn);
+    let adot = match (&m.cluster_name, m.adot()) {
+        (Some(cluster), true) => eks::find_addon(&aws.eks(region), cluster, "adot")
+            .await?
+            .is_some(),
         _ => false,
     };
     Ok(Some(Remote {
         workspace,
         log_group,
-        log_tags,
         role_arn,
         adot,
     }))
-}
-
-async fn wait_workspace(
-    amp: &aws_sdk_amp::Client,
-    id: &str,
-    limit: Duration,
-    stop: &Stop,
-) -> Result<WorkspaceDescription> {
-    wait_until(
-        &format!("Prometheus workspace {id}"),
-        limit,
-        stop,
-        || async {
-            let w = find_workspace(amp, Some(id), "").await?.ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(
-                    "Workspace vanished",
-                    format!("{id} disappeared while waiting for it."),
-                ))
-            })?;
-            let status = w.status().map(|s| s.status_code().clone());
-            match status {
-                Some(WorkspaceStatusCode::Active) => Ok(Poll::Ready(w)),
-                Some(WorkspaceStatusCode::CreationFailed) => Err(Diagnostic::error(
-                    format!("Workspace {id} failed to create"),
-                    "See the Amazon Managed Prometheus console.",
-                )
-                .into()),
-                other => Ok(Poll::Pending(
-                    other.map_or("CREATING".into(), |s| s.as_str().to_owned()),
-                )),
-            }
-        },
-    )
-    .await
-}
-
-/// Converges log group retention and tags, the role and the add-on.
-async fn converge(
-    aws: &Aws,
-    region: &str,
-    m: &Model,
-    remote: &Remote,
-    all_tags: &BTreeMap<String, String>,
-    limit: Duration,
-    stop: &Stop,
-) -> Result<String> {
-    let logs = aws.logs(region);
-    let name = m.log_group();
-    match &remote.log_group {
-        None => match logs
-            .create_log_group()
-            .log_group_name(&name)
-            .set_tags(Some(all_tags.clone().into_iter().collect()))
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if aws::code(&e) == Some("ResourceAlreadyExistsException") => {}
-            Err(e) => return Err(aws::error("logs:CreateLogGroup", &e).into()),
-        },
-        Some(g) => {
-            let (remove, set) = tags::diff(&remote.log_tags, all_tags);
-            let arn = g.log_group_arn().unwrap_or_default();
-            if !remove.is_empty() {
-                logs.untag_resource()
-                    .resource_arn(arn)
-                    .set_tag_keys(Some(remove))
-                    .send()
-                    .await
-                    .map_err(aws::failed("logs:UntagResource"))?;
-            }
-            if !set.is_empty() {
-                logs.tag_resource()
-                    .resource_arn(arn)
-                    .set_tags(Some(set.into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(aws::failed("logs:TagResource"))?;
-            }
-        }
-    }
-    if remote
-        .log_group
-        .as_ref()
-        .and_then(|g| g.retention_in_days())
-        != Some(m.log_retention_days)
-    {
-        logs.put_retention_policy()
-            .log_group_name(&name)
-            .retention_in_days(m.log_retention_days)
-            .send()
-            .await
-            .map_err(aws::failed("logs:PutRetentionPolicy"))?;
-    }
-    let role_arn = iam::ensure_role(
-        &aws.iam(),
-        aws::partition(region),
-        &RoleSpec {
-            name: &m.role(),
-            description: "OpenTelemetry collector (onto_telemetry)",
-            trust: iam::service_account_trust(
-                &m.oidc_provider_arn,
-                &m.namespace,
-                &m.service_account,
-            ),
-            managed: &COLLECTOR_POLICIES,
-            tags: all_tags,
-        },
-    )
-    .await?;
-    let eks_cluster = m.cluster_name.as_deref();
-    let remote_write = remote_write_url(&remote.workspace);
-    match (eks_cluster, m.install_adot, remote.adot) {
-        (Some(cluster), true, have) => {
-            let eks = aws.eks(region);
-            let config = adot_configuration(&remote_write, &role_arn);
-            if have {
-                eks.update_addon()
-                    .cluster_name(cluster)
-                    .addon_name("adot")
-                    .configuration_values(config)
-                    .resolve_conflicts(aws_sdk_eks::types::ResolveConflicts::Overwrite)
-                    .send()
-                    .await
-                    .map_err(aws::failed("eks:UpdateAddon"))?;
-            } else {
-                eks.create_addon()
-                    .cluster_name(cluster)
-                    .addon_name("adot")
-                    .configuration_values(config)
-                    .resolve_conflicts(aws_sdk_eks::types::ResolveConflicts::Overwrite)
-                    .set_tags(Some(all_tags.clone().into_iter().collect()))
-                    .send()
-                    .await
-                    .map_err(aws::failed("eks:CreateAddon"))?;
-            }
-            super::cluster::wait_addon(&eks, cluster, "adot", false, limit, stop).await?;
-        }
-        (Some(cluster), false, true) => {
-            aws.eks(region)
-                .delete_addon()
-                .cluster_name(cluster)
-                .addon_name("adot")
-                .send()
-                .await
-                .map_err(aws::failed("eks:DeleteAddon"))?;
-        }
-        _ => {}
-    }
-    Ok(role_arn)
 }
 
 fn remote_write_url(w: &WorkspaceDescription) -> String {
@@ -426,41 +234,140 @@ fn remote_write_url(w: &WorkspaceDescription) -> String {
 
 fn state(aws: &Aws, region: &str, m: &Model, r: &Remote, known: &Value) -> Result<Value> {
     let w = &r.workspace;
-    let ws_tags: BTreeMap<String, String> =
-        w.tags().cloned().unwrap_or_default().into_iter().collect();
-    let user_tags: BTreeMap<String, String> = typed::from_value(known.get("tags"))
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let view = tags::user_view(aws, &user_tags, &ws_tags);
+    let ws_tags = amp::tags_of(w);
     let log_group = m.log_group();
     let remote_write = remote_write_url(w);
-    let value = json!({
-        "name": m.name,
-        "region": region,
-        "oidc_provider_arn": m.oidc_provider_arn,
-        "cluster_name": m.cluster_name,
-        "namespace": m.namespace,
-        "service_account": m.service_account,
-        "log_retention_days": r.log_group.as_ref().and_then(|g| g.retention_in_days()),
-        "install_adot": r.adot || (m.install_adot && m.cluster_name.is_none()),
-        "tags": if view.is_empty() && known.get("tags").is_null() { None } else { Some(view) },
-        "tags_all": ws_tags,
-        "workspace_id": w.workspace_id(),
-        "workspace_arn": w.arn(),
-        "remote_write_url": remote_write,
-        "query_url": format!("{}/api/v1/query", w.prometheus_endpoint().unwrap_or_default().trim_end_matches('/')),
-        "role_arn": r.role_arn,
-        "log_group_name": r.log_group.as_ref().map(|_| log_group.clone()),
-        "log_group_arn": r.log_group.as_ref().and_then(|g| g.log_group_arn()),
-        "otlp_grpc_endpoint": m.otlp(4317),
-        "otlp_http_endpoint": m.otlp(4318),
-        "collector_config": collector_yaml(region, &remote_write, &log_group),
-    });
-    let mut v = typed::to_value(&value, &schema().ty())
-        .map_err(|e| Diagnostic::error("Internal error", e.to_string()))?;
-    v.set("timeouts", known.get("timeouts").clone());
-    Ok(v)
+    let s = Model {
+        name: m.name.clone(),
+        region: Some(region.to_owned()),
+        oidc_provider_arn: m.oidc_provider_arn.clone(),
+        cluster_name: m.cluster_name.clone(),
+        namespace: Some(m.namespace().to_owned()),
+        service_account: Some(m.service_account().to_owned()),
+        log_retention_days: r.log_group.as_ref().and_then(|g| g.retention_in_days()),
+        install_adot: Some(r.adot || (m.adot() && m.cluster_name.is_none())),
+        tags: tags::state_view(aws, known, &ws_tags),
+        tags_all: Some(ws_tags),
+        workspace_id: Some(w.workspace_id().to_owned()),
+        workspace_arn: Some(w.arn().to_owned()),
+        remote_write_url: Some(remote_write.clone()),
+        query_url: Some(format!(
+            "{}/api/v1/query",
+            w.prometheus_endpoint()
+                .unwrap_or_default()
+                .trim_end_matches('/')
+        )),
+        role_arn: r.role_arn.clone(),
+        log_group_name: r.log_group.as_ref().map(|_| log_group.clone()),
+        log_group_arn: r
+            .log_group
+            .as_ref()
+            .and_then(|g| g.log_group_arn())
+            .map(str::to_owned),
+        otlp_grpc_endpoint: Some(m.otlp(4317)),
+        otlp_http_endpoint: Some(m.otlp(4318)),
+        collector_config: Some(collector_yaml(region, &remote_write, &log_group)),
+    };
+    super::to_state(&s, &schema(), known)
+}
+
+// ---- writing -----------------------------------------------------------------
+
+/// Converges the log group, the role and the add-on; returns the role's ARN.
+#[allow(clippy::too_many_arguments)]
+async fn converge(
+    aws: &Aws,
+    region: &str,
+    m: &Model,
+    remote: &Remote,
+    all_tags: &BTreeMap<String, String>,
+    owner: &Owner,
+    side: &mut SideObjects,
+    limit: Duration,
+    stop: &Stop,
+) -> Result<String> {
+    logs::ensure_log_group(
+        &aws.logs(region),
+        &m.log_group(),
+        region,
+        m.log_retention_days.unwrap_or(30),
+        all_tags,
+        owner,
+        side,
+    )
+    .await?;
+    let role_arn = iam::ensure_role(
+        &aws.iam(),
+        aws::partition(region),
+        &RoleSpec {
+            name: &m.role(region),
+            description: "OpenTelemetry collector (onto_telemetry)",
+            trust: iam::service_account_trust(
+                m.oidc_provider_arn.as_deref().unwrap_or_default(),
+                m.namespace(),
+                m.service_account(),
+            ),
+            managed: &COLLECTOR_POLICIES,
+            tags: all_tags,
+        },
+        owner,
+        side,
+    )
+    .await?;
+    let remote_write = remote_write_url(&remote.workspace);
+    let client = aws.eks(region);
+    match (m.cluster_name.as_deref(), m.adot()) {
+        (Some(cluster), true) => {
+            let config = adot_configuration(&remote_write, &role_arn);
+            let existing = eks::find_addon(&client, cluster, "adot").await?;
+            if let Some(a) = &existing {
+                let tags: BTreeMap<String, String> =
+                    a.tags().cloned().unwrap_or_default().into_iter().collect();
+                if !side.is_ours(&adot_key(cluster), Some(&tags)) && !owner.made(&tags) {
+                    owner.adopt(&Existing {
+                        what: "An ADOT add-on",
+                        id: cluster,
+                        region,
+                        tags: Some(&tags),
+                        import_id: None,
+                        attribute: "install_adot",
+                    })?;
+                }
+            }
+            let settings = eks::AddonSettings {
+                version: None,
+                configuration: Some(config),
+                service_account_role_arn: None,
+            };
+            eks::put_addon(
+                &client,
+                cluster,
+                "adot",
+                &settings,
+                None,
+                existing.as_ref(),
+                all_tags,
+                limit,
+                stop,
+            )
+            .await?;
+            side.record(adot_key(cluster));
+        }
+        (Some(cluster), false) if remote.adot && side.is_ours(&adot_key(cluster), None) => {
+            eks::delete_addon(&client, cluster, "adot").await?;
+            side.forget(&adot_key(cluster));
+        }
+        _ => {}
+    }
+    Ok(role_arn)
+}
+
+fn vanished(during: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Workspace vanished",
+        format!("The workspace disappeared during {during}."),
+    )
+    .into()
 }
 
 // ---- create / read / update / delete ------------------------------------------
@@ -518,215 +425,194 @@ impl Resource for Telemetry {
             format!("http://{sa}.{ns}.svc.cluster.local:4318"),
         );
         if !req.prior.is_null() {
-            let prior = req.prior.get("collector_config").clone();
-            req.plan.set("collector_config", prior);
+            for attr in ["collector_config", "log_group_arn"] {
+                let prior = req.prior.get(attr).clone();
+                req.plan.set(attr, prior);
+            }
+            // A role or log group deleted outside Terraform (null after the
+            // refresh) is recreated; otherwise they stay as they are.
+            for attr in ["role_arn", "log_group_name"] {
+                let prior = req.prior.get(attr).clone();
+                if prior.is_null() {
+                    req.plan.set(attr, Value::UNKNOWN);
+                    if attr == "log_group_name" {
+                        req.plan.set("log_group_arn", Value::UNKNOWN);
+                    }
+                } else {
+                    req.plan.set(attr, prior);
+                }
+            }
         }
         if let Some(name) = plan.get("name").as_str() {
-            tags::plan_tags_all(aws, &aws.environment, TYPE, name, &mut req.plan);
+            tags::plan_all(aws, &aws.owner(TYPE, name, &aws.environment), &mut req.plan);
         }
         Ok(())
     }
 
+    fn resumes_creates(&self) -> bool {
+        true
+    }
+
     async fn create(&self, req: &mut ApplyRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let m = model(&req.planned)?;
+        let m: Model = super::model(&req.planned, TYPE)?;
         let region = aws.region_or_default(m.region.as_deref()).to_owned();
         let limit = timeout(&req.planned, "create", Duration::from_secs(1800));
-        let all_tags = tags::desired(
-            aws,
-            &aws.environment,
-            TYPE,
-            &m.name,
-            &m.tags.clone().unwrap_or_default(),
-        );
-        let amp = aws.amp(&region);
-        // Adopt our workspace from an interrupted create (found by alias and owner tag).
-        let existing = find_workspace(&amp, None, &m.name).await?;
-        let id = match existing {
-            Some(w)
-                if tags::owned(
-                    aws,
-                    &aws.environment,
-                    TYPE,
-                    &m.name,
-                    &w.tags().cloned().unwrap_or_default().into_iter().collect(),
-                ) =>
-            {
-                w.workspace_id().to_owned()
-            }
-            _ => amp
-                .create_workspace()
-                .alias(&m.name)
-                .set_tags(Some(all_tags.clone().into_iter().collect()))
-                .send()
-                .await
-                .map_err(aws::failed("aps:CreateWorkspace"))?
-                .workspace_id()
-                .to_owned(),
-        };
-        let mut known = req.planned.clone();
-        known.set("workspace_id", id.clone());
-        if let Some(remote) = describe(aws, &region, &m, &known).await? {
-            req.save_partial(state(aws, &region, &m, &remote, &known)?);
+        let owner = aws.owner(TYPE, &m.name, &aws.environment);
+        let all_tags = tags::all(aws, &owner, &m.tags.clone().unwrap_or_default());
+        let client = aws.amp(&region);
+        let id = amp::create_workspace(&client, &m.name, &all_tags, &owner).await?;
+        let mut side = SideObjects::new(&owner);
+        side.save(&mut req.private);
+        if let Some(remote) = describe(aws, &region, &m, &id).await? {
+            req.save_partial(state(aws, &region, &m, &remote, &req.planned)?);
         }
-        wait_workspace(&amp, &id, limit, &req.stop).await?;
-        let remote = describe(aws, &region, &m, &known).await?.ok_or_else(|| {
-            Diagnostics::from(Diagnostic::error(
-                "Workspace vanished",
-                "The workspace disappeared during create.",
-            ))
-        })?;
-        converge(aws, &region, &m, &remote, &all_tags, limit, &req.stop).await?;
-        let remote = describe(aws, &region, &m, &known).await?.ok_or_else(|| {
-            Diagnostics::from(Diagnostic::error(
-                "Workspace vanished",
-                "The workspace disappeared during create.",
-            ))
-        })?;
-        state(aws, &region, &m, &remote, &known)
+        amp::wait_active(&client, &id, limit, &req.stop).await?;
+        let remote = describe(aws, &region, &m, &id)
+            .await?
+            .ok_or_else(|| vanished("create"))?;
+        converge(
+            aws, &region, &m, &remote, &all_tags, &owner, &mut side, limit, &req.stop,
+        )
+        .await?;
+        side.save(&mut req.private);
+        let remote = describe(aws, &region, &m, &id)
+            .await?
+            .ok_or_else(|| vanished("create"))?;
+        state(aws, &region, &m, &remote, &req.planned)
     }
 
     async fn read(&self, req: &mut ReadRequest) -> Result<Option<Value>> {
         let Some(aws) = self.0.get() else {
             return Ok(Some(req.state.clone()));
         };
-        let m = model(&req.state)?;
+        let m: Model = super::model(&req.state, TYPE)?;
         let region = aws.region_or_default(m.region.as_deref()).to_owned();
-        match describe(aws, &region, &m, &req.state).await? {
-            Some(remote) => state(aws, &region, &m, &remote, &req.state).map(Some),
+        let Some(id) = m.workspace_id.clone() else {
+            return Ok(None);
+        };
+        match describe(aws, &region, &m, &id).await? {
+            Some(remote) => {
+                let owner = aws.owner(TYPE, &m.name, &aws.environment);
+                crate::ownership::settle_import(
+                    &mut req.private,
+                    &owner,
+                    &amp::tags_of(&remote.workspace),
+                );
+                state(aws, &region, &m, &remote, &req.state).map(Some)
+            }
             None => Ok(None),
         }
     }
 
     async fn update(&self, req: &mut ApplyRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let m = model(&req.planned)?;
+        let m: Model = super::model(&req.planned, TYPE)?;
+        let prior: Model = super::model(&req.prior, TYPE)?;
         let region = aws.region_or_default(m.region.as_deref()).to_owned();
         let limit = timeout(&req.planned, "create", Duration::from_secs(1800));
-        let all_tags = tags::desired(
-            aws,
-            &aws.environment,
-            TYPE,
-            &m.name,
-            &m.tags.clone().unwrap_or_default(),
-        );
-        let remote = describe(aws, &region, &m, &req.prior)
+        let owner = aws.owner(TYPE, &m.name, &aws.environment);
+        let all_tags = tags::all(aws, &owner, &m.tags.clone().unwrap_or_default());
+        let id = prior.workspace_id.clone().unwrap_or_default();
+        // The role keeps its name (from prior state) even when the plan
+        // left role_arn unknown for a repair.
+        let mut m = m;
+        m.role_arn = prior.role_arn.clone().or(m.role_arn);
+        let remote = describe(aws, &region, &m, &id).await?.ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Workspace not found",
+                "The workspace was deleted outside Terraform; plan again to recreate it.",
+            ))
+        })?;
+        amp::converge_tags(
+            &aws.amp(&region),
+            remote.workspace.arn(),
+            &amp::tags_of(&remote.workspace),
+            &all_tags,
+        )
+        .await?;
+        let mut side = SideObjects::load(&req.private, &owner);
+        converge(
+            aws, &region, &m, &remote, &all_tags, &owner, &mut side, limit, &req.stop,
+        )
+        .await?;
+        side.save(&mut req.private);
+        let remote = describe(aws, &region, &m, &id)
             .await?
-            .ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(
-                    "Workspace not found",
-                    "The workspace was deleted outside Terraform; plan again to recreate it.",
-                ))
-            })?;
-        let amp = aws.amp(&region);
-        let arn = remote.workspace.arn().to_owned();
-        let have: BTreeMap<String, String> = remote
-            .workspace
-            .tags()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        let (remove, set) = tags::diff(&have, &all_tags);
-        if !remove.is_empty() {
-            amp.untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(remove))
-                .send()
-                .await
-                .map_err(aws::failed("aps:UntagResource"))?;
-        }
-        if !set.is_empty() {
-            amp.tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(set.into_iter().collect()))
-                .send()
-                .await
-                .map_err(aws::failed("aps:TagResource"))?;
-        }
-        converge(aws, &region, &m, &remote, &all_tags, limit, &req.stop).await?;
-        let remote = describe(aws, &region, &m, &req.prior)
-            .await?
-            .ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(
-                    "Workspace vanished",
-                    "The workspace disappeared during update.",
-                ))
-            })?;
+            .ok_or_else(|| vanished("update"))?;
         state(aws, &region, &m, &remote, &req.planned)
     }
 
     async fn delete(&self, req: &mut ApplyRequest) -> Result<()> {
         let aws = self.0.require()?;
-        let m = model(&req.prior)?;
+        let m: Model = super::model(&req.prior, TYPE)?;
         let region = aws.region_or_default(m.region.as_deref()).to_owned();
-        if let (Some(cluster), true) = (&m.cluster_name, m.install_adot) {
-            match aws
-                .eks(&region)
-                .delete_addon()
-                .cluster_name(cluster)
-                .addon_name("adot")
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if aws::code(&e) == Some("ResourceNotFoundException") => {}
-                Err(e) => return Err(aws::error("eks:DeleteAddon", &e).into()),
+        let side = SideObjects::load(&req.private, &aws.owner(TYPE, &m.name, &aws.environment));
+        if let (Some(cluster), true) = (&m.cluster_name, m.adot()) {
+            if side.is_ours(&adot_key(cluster), None) || side.is_legacy() {
+                eks::delete_addon(&aws.eks(&region), cluster, "adot").await?;
             }
         }
-        iam::delete_role(&aws.iam(), &m.role()).await?;
-        match aws
-            .logs(&region)
-            .delete_log_group()
-            .log_group_name(m.log_group())
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if aws::code(&e) == Some("ResourceNotFoundException") => {}
-            Err(e) => return Err(aws::error("logs:DeleteLogGroup", &e).into()),
-        }
-        if let Some(id) = req.prior.get("workspace_id").as_str() {
-            match aws
-                .amp(&region)
-                .delete_workspace()
-                .workspace_id(id)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if aws::code(&e) == Some("ResourceNotFoundException") => {}
-                Err(e) => return Err(aws::error("aps:DeleteWorkspace", &e).into()),
+        iam::delete_role_if_ours(&aws.iam(), &m.role(&region), &side).await?;
+        let log_group = m.log_group();
+        if let Some((_, tags)) = logs::find_log_group(&aws.logs(&region), &log_group).await? {
+            if side.is_ours(
+                &crate::ownership::key::log_group(&region, &log_group),
+                Some(&tags),
+            ) {
+                logs::delete_log_group(&aws.logs(&region), &log_group).await?;
             }
+        }
+        if let Some(id) = &m.workspace_id {
+            amp::delete_workspace(&aws.amp(&region), id).await?;
         }
         Ok(())
     }
 
-    /// Import ID: the name (the workspace alias).
+    /// Import ID: the workspace id (`ws-...`), or the name (the workspace
+    /// alias, when one workspace has it).
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let w = find_workspace(&aws.amp(&aws.region), None, &req.id)
-            .await?
-            .ok_or_else(|| {
-                Diagnostics::from(Diagnostic::error(
-                    "Workspace not found",
-                    format!(
-                        "No Prometheus workspace with alias {:?} in {}.",
-                        req.id, aws.region
-                    ),
-                ))
-            })?;
-        // The trust policy names the OIDC provider and the service account.
-        let role = format!("{}-collector", req.id);
-        let trust = match aws.iam().get_role().role_name(&role).send().await {
-            Ok(out) => out
-                .role()
-                .and_then(|r| r.assume_role_policy_document())
-                .and_then(iam::decode_policy)
-                .unwrap_or_default(),
-            Err(e) if aws::code(&e) == Some("NoSuchEntity") => serde_json::Value::Null,
-            Err(e) => return Err(aws::error("iam:GetRole", &e).into()),
+        let client = aws.amp(&aws.region);
+        let w = match amp::find_workspace(&client, &req.id).await? {
+            Some(w) => w,
+            None => {
+                let mut named = amp::workspaces_named(&client, &req.id).await?;
+                match named.len() {
+                    1 => named.remove(0),
+                    0 => {
+                        return Err(Diagnostic::error(
+                            "Workspace not found",
+                            format!(
+                                "No Prometheus workspace with id or alias {:?} in {}.",
+                                req.id, aws.region
+                            ),
+                        )
+                        .into())
+                    }
+                    n => {
+                        return Err(Diagnostic::error(
+                            "Several workspaces of that name",
+                            format!(
+                                "{n} workspaces have the alias {:?}; import one by its id ({}).",
+                                req.id,
+                                named
+                                    .iter()
+                                    .map(|w| w.workspace_id())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        )
+                        .into())
+                    }
+                }
+            }
         };
+        let name = w.alias().unwrap_or(&req.id).to_owned();
+        // The trust policy names the OIDC provider and the service account.
+        let role = iam::role_name(&name, &aws.region, "collector");
+        let found = iam::find_role(&aws.iam(), &role).await?;
+        let trust = found.as_ref().map(|r| r.trust.clone()).unwrap_or_default();
         let statement = &trust["Statement"][0];
         let subject = statement["Condition"]["StringEquals"]
             .as_object()
@@ -736,21 +622,20 @@ impl Resource for Telemetry {
             .and_then(|s| s.split_once(':'))
             .map(|(ns, sa)| (ns.to_owned(), sa.to_owned()))
             .unwrap_or_else(|| ("opentelemetry".into(), "adot-collector".into()));
-        let mut v = Value::null_object(&schema().ty());
-        v.set("name", req.id.clone());
-        v.set("region", aws.region.clone());
-        v.set("workspace_id", w.workspace_id().to_owned());
-        v.set(
-            "oidc_provider_arn",
-            statement["Principal"]["Federated"]
+        let m = Model {
+            name,
+            region: Some(aws.region.clone()),
+            workspace_id: Some(w.workspace_id().to_owned()),
+            oidc_provider_arn: statement["Principal"]["Federated"]
                 .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        );
-        v.set("namespace", subject.0);
-        v.set("service_account", subject.1);
-        v.set("install_adot", false);
-        Ok(v)
+                .map(str::to_owned),
+            namespace: Some(subject.0),
+            service_account: Some(subject.1),
+            install_adot: Some(false),
+            role_arn: found.map(|r| r.arn),
+            ..Model::default()
+        };
+        super::to_state(&m, &schema(), &Value::Null)
     }
 }
 
@@ -808,7 +693,7 @@ mod tests {
             .output(move || addon(AddonStatus::Degraded))
             .build();
         let eks = mock_client!(aws_sdk_eks, RuleMode::Sequential, [&rule]);
-        let err = super::super::cluster::wait_addon(
+        let err = crate::aws::eks::wait_addon(
             &eks,
             "c",
             "adot",

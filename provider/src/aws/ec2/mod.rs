@@ -123,3 +123,56 @@ pub async fn vpc_of(ec2: &aws_sdk_ec2::Client, subnet_ids: &[String]) -> Result<
         .into()),
     }
 }
+/// Objects that in-cluster controllers created in the VPC (load-balancer
+/// security groups, their interfaces) and that would block deleting it.
+pub async fn controller_leftovers(
+    ec2: &aws_sdk_ec2::Client,
+    cluster: &str,
+    vpc: &str,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    let filter = |n: &str, v: &str| {
+        aws_sdk_ec2::types::Filter::builder()
+            .name(n)
+            .values(v)
+            .build()
+    };
+    for (key, value) in [
+        (
+            format!("tag:kubernetes.io/cluster/{cluster}"),
+            "owned".to_owned(),
+        ),
+        ("tag:elbv2.k8s.aws/cluster".to_owned(), cluster.to_owned()),
+    ] {
+        if let Ok(out) = ec2
+            .describe_security_groups()
+            .filters(filter("vpc-id", vpc))
+            .filters(filter(&key, &value))
+            .send()
+            .await
+        {
+            for sg in out.security_groups() {
+                found.push(format!(
+                    "security group {} ({})",
+                    sg.group_id().unwrap_or_default(),
+                    sg.group_name().unwrap_or_default()
+                ));
+                if let Ok(enis) = ec2
+                    .describe_network_interfaces()
+                    .filters(filter("group-id", sg.group_id().unwrap_or_default()))
+                    .send()
+                    .await
+                {
+                    for eni in enis.network_interfaces() {
+                        found.push(format!(
+                            "network interface {} ({})",
+                            eni.network_interface_id().unwrap_or_default(),
+                            eni.description().unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    found
+}

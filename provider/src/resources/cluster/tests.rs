@@ -3,7 +3,15 @@
 //! tested here with aws-smithy-mocks (and were not run against a live
 //! emulator).
 
-use super::*;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::converge::upgrade;
+use super::model::{group_name, upgrade_steps, Model, Remote};
+use crate::aws::eks::{
+    parse_taint, taint_string, update_nodegroup as update_group, wait_addon,
+    wait_nodegroup as wait_group, AddonSettings as AddonSpec, NodeGroup as Group,
+};
 use aws_sdk_eks::operation::describe_addon::DescribeAddonOutput;
 use aws_sdk_eks::operation::describe_addon_versions::DescribeAddonVersionsOutput;
 use aws_sdk_eks::operation::describe_nodegroup::DescribeNodegroupOutput;
@@ -13,10 +21,12 @@ use aws_sdk_eks::operation::update_cluster_version::UpdateClusterVersionOutput;
 use aws_sdk_eks::operation::update_nodegroup_config::UpdateNodegroupConfigOutput;
 use aws_sdk_eks::operation::update_nodegroup_version::UpdateNodegroupVersionOutput;
 use aws_sdk_eks::types::{
-    AddonHealth, AddonInfo, AddonIssue, AddonIssueCode, AddonVersionInfo, Compatibility, Issue,
-    NodegroupHealth, NodegroupIssueCode, Update,
+    Addon, AddonHealth, AddonInfo, AddonIssue, AddonIssueCode, AddonStatus, AddonVersionInfo,
+    Cluster, Compatibility, Issue, Nodegroup, NodegroupHealth, NodegroupIssueCode,
+    NodegroupScalingConfig, NodegroupStatus, Taint, TaintEffect, Update, UpdateStatus,
 };
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
+use tfplugin::Stop;
 
 fn addon(status: AddonStatus, version: &str) -> DescribeAddonOutput {
     DescribeAddonOutput::builder()
@@ -251,18 +261,7 @@ async fn upgrades_go_control_plane_by_minor_then_addons_then_node_groups() {
     );
     let m = Model {
         name: "c".into(),
-        region: None,
         kubernetes_version: Some("1.33".into()),
-        subnet_ids: vec![],
-        endpoint_public_access: true,
-        endpoint_private_access: true,
-        public_access_cidrs: None,
-        secrets_kms_key: None,
-        log_types: None,
-        authentication_mode: "API".into(),
-        admin_principal_arns: None,
-        role_arn: None,
-        node_groups: None,
         addons: Some(BTreeMap::from([(
             "coredns".to_owned(),
             AddonSpec {
@@ -271,8 +270,7 @@ async fn upgrades_go_control_plane_by_minor_then_addons_then_node_groups() {
                 service_account_role_arn: None,
             },
         )])),
-        tags: None,
-        oidc_provider_arn: None,
+        ..Model::default()
     };
     let remote = Remote {
         cluster: Cluster::builder().name("c").version("1.31").build(),
@@ -285,6 +283,7 @@ async fn upgrades_go_control_plane_by_minor_then_addons_then_node_groups() {
                 .build(),
         )]),
         admins: None,
+        roles: BTreeMap::new(),
     };
     upgrade(
         &eks,

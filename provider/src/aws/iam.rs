@@ -1,18 +1,44 @@
-//! IAM roles that onto creates for the services it runs (the EKS control
-//! plane, nodes, the telemetry collector) and the cluster's OIDC provider.
-//! A role carries the ownership tag; apply converges its trust policy and
-//! attached managed policies, so drift is repaired and a lost create is
-//! adopted.
+//! IAM: the roles onto creates for the services it runs (the EKS control
+//! plane, nodes, the telemetry collector, S3 replication) and the
+//! cluster's OIDC provider. IAM names are global to the account, so a
+//! role's name carries the region (`<name>-<region>-<purpose>`), and a
+//! role is adopted, changed or deleted only under the ownership rule.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_iam::types::Tag;
 use serde_json::{json, Value as Json};
-use tfplugin::diag::{Diagnostic, Result};
+use tfplugin::diag::Result;
 
-use crate::aws;
-use crate::tags;
+use super::{error, failed, is};
+use crate::ownership::{key, Existing, Owner, SideObjects};
+
+/// The longest IAM role name.
+const ROLE_NAME_MAX: usize = 64;
+
+/// The name of a role onto makes: `<base>-<region>-<purpose>`, shortened
+/// with a hash of the whole when IAM's 64 characters would not hold it.
+pub fn role_name(base: &str, region: &str, purpose: &str) -> String {
+    let full = format!("{base}-{region}-{purpose}");
+    if full.len() <= ROLE_NAME_MAX {
+        return full;
+    }
+    let hash = crate::stack::short_hash(&full);
+    let room = ROLE_NAME_MAX - purpose.len() - hash.len() - 2;
+    let mut prefix: String = format!("{base}-{region}").chars().take(room).collect();
+    while prefix.ends_with('-') {
+        prefix.pop();
+    }
+    format!("{prefix}-{hash}-{purpose}")
+}
+
+/// The role name of an ARN (`arn:aws:iam::123:role/path/NAME`).
+pub fn role_name_of(arn: &str) -> Option<&str> {
+    arn.rsplit_once('/')
+        .map(|(_, n)| n)
+        .filter(|n| !n.is_empty())
+}
 
 /// A role to create or converge.
 pub struct RoleSpec<'a> {
@@ -70,52 +96,69 @@ fn iam_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// Creates the role (or adopts ours) and converges trust and policies;
-/// returns its ARN.
+/// A role as IAM holds it.
+pub struct Role {
+    pub arn: String,
+    pub trust: Json,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The role; `None` when it does not exist.
+pub async fn find_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Role>> {
+    match iam.get_role().role_name(name).send().await {
+        Ok(out) => Ok(out.role().map(|r| Role {
+            arn: r.arn().to_owned(),
+            trust: r
+                .assume_role_policy_document()
+                .and_then(decode_policy)
+                .unwrap_or_default(),
+            tags: r
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+        })),
+        Err(e) if is(&e, &["NoSuchEntity"]) => Ok(None),
+        Err(e) => Err(error("iam:GetRole", &e).into()),
+    }
+}
+
+/// Creates the role, or — when one of that name is this resource's
+/// (recorded in `side`, or tagged by this stack) — converges its trust and
+/// managed policies. A role of that name that belongs to anyone else is
+/// refused before it is touched. Returns its ARN.
 pub async fn ensure_role(
     iam: &aws_sdk_iam::Client,
     partition: &str,
     spec: &RoleSpec<'_>,
+    owner: &Owner,
+    side: &mut SideObjects,
 ) -> Result<String> {
     let trust = spec.trust.to_string();
-    let existing = match iam.get_role().role_name(spec.name).send().await {
-        Ok(out) => out.role().cloned(),
-        Err(e) if aws::code(&e) == Some("NoSuchEntity") => None,
-        Err(e) => return Err(aws::error("iam:GetRole", &e).into()),
-    };
-    let arn = match existing {
+    let k = key::role(spec.name);
+    let arn = match find_role(iam, spec.name).await? {
         Some(role) => {
-            let owner = spec.tags.get(tags::OWNER);
-            let theirs = role
-                .tags()
-                .iter()
-                .find(|t| t.key() == tags::OWNER)
-                .map(|t| t.value());
-            if owner.map(String::as_str) != theirs {
-                return Err(Diagnostic::error(
-                    "IAM role already exists",
-                    format!(
-                        "An IAM role named {:?} exists and was not created by this configuration. Rename the resource, or delete the role.",
-                        spec.name
-                    ),
-                )
-                .into());
+            if !side.is_ours(&k, Some(&role.tags)) && !owner.made(&role.tags) {
+                owner.adopt(&Existing {
+                    what: "An IAM role",
+                    id: spec.name,
+                    region: "global",
+                    tags: Some(&role.tags),
+                    import_id: None,
+                    attribute: "name",
+                })?;
             }
-            let current: Json = role
-                .assume_role_policy_document()
-                .and_then(|d| urlencoding_decode(d).and_then(|d| serde_json::from_str(&d).ok()))
-                .unwrap_or_default();
-            if current != spec.trust {
+            if role.trust != spec.trust {
                 iam.update_assume_role_policy()
                     .role_name(spec.name)
                     .policy_document(&trust)
                     .send()
                     .await
-                    .map_err(aws::failed("iam:UpdateAssumeRolePolicy"))?;
+                    .map_err(failed("iam:UpdateAssumeRolePolicy"))?;
             }
-            role.arn().to_owned()
+            role.arn
         }
-        None => iam
+        None => match iam
             .create_role()
             .role_name(spec.name)
             .description(spec.description)
@@ -123,17 +166,22 @@ pub async fn ensure_role(
             .set_tags(Some(iam_tags(spec.tags)))
             .send()
             .await
-            .map_err(aws::failed("iam:CreateRole"))?
-            .role()
-            .map(|r| r.arn().to_owned())
-            .unwrap_or_default(),
+        {
+            Ok(out) => out.role().map(|r| r.arn().to_owned()).unwrap_or_default(),
+            // A retry of a create whose response was lost, or a race.
+            Err(e) if is(&e, &["EntityAlreadyExists"]) => {
+                return Box::pin(ensure_role(iam, partition, spec, owner, side)).await;
+            }
+            Err(e) => return Err(error("iam:CreateRole", &e).into()),
+        },
     };
+    side.record(k);
     let attached: BTreeSet<String> = iam
         .list_attached_role_policies()
         .role_name(spec.name)
         .send()
         .await
-        .map_err(aws::failed("iam:ListAttachedRolePolicies"))?
+        .map_err(failed("iam:ListAttachedRolePolicies"))?
         .attached_policies()
         .iter()
         .filter_map(|p| p.policy_arn().map(str::to_owned))
@@ -149,7 +197,7 @@ pub async fn ensure_role(
             .policy_arn(arn)
             .send()
             .await
-            .map_err(aws::failed("iam:AttachRolePolicy"))?;
+            .map_err(failed("iam:AttachRolePolicy"))?;
     }
     for arn in attached.difference(&wanted) {
         iam.detach_role_policy()
@@ -157,9 +205,25 @@ pub async fn ensure_role(
             .policy_arn(arn)
             .send()
             .await
-            .map_err(aws::failed("iam:DetachRolePolicy"))?;
+            .map_err(failed("iam:DetachRolePolicy"))?;
     }
     Ok(arn)
+}
+
+/// Deletes the role when it is this resource's; anyone else's is left.
+pub async fn delete_role_if_ours(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    side: &SideObjects,
+) -> Result<()> {
+    let Some(role) = find_role(iam, name).await? else {
+        return Ok(());
+    };
+    if !side.is_ours(&key::role(name), Some(&role.tags)) {
+        tracing::info!(role = name, "leaving a role this resource did not create");
+        return Ok(());
+    }
+    delete_role(iam, name).await
 }
 
 /// A policy document as IAM returns it (URL-encoded JSON).
@@ -208,12 +272,12 @@ pub async fn put_inline_policy(
         .policy_document(document.to_string())
         .send()
         .await
-        .map_err(aws::failed("iam:PutRolePolicy"))?;
+        .map_err(failed("iam:PutRolePolicy"))?;
     Ok(())
 }
 
 /// Removes every policy and deletes the role; a missing role is fine.
-pub async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<()> {
+async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<()> {
     if let Ok(out) = iam.list_role_policies().role_name(name).send().await {
         for policy in out.policy_names() {
             iam.delete_role_policy()
@@ -221,7 +285,7 @@ pub async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<()> {
                 .policy_name(policy)
                 .send()
                 .await
-                .map_err(aws::failed("iam:DeleteRolePolicy"))?;
+                .map_err(failed("iam:DeleteRolePolicy"))?;
         }
     }
     let attached = match iam
@@ -231,8 +295,8 @@ pub async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<()> {
         .await
     {
         Ok(out) => out.attached_policies().to_vec(),
-        Err(e) if aws::code(&e) == Some("NoSuchEntity") => return Ok(()),
-        Err(e) => return Err(aws::error("iam:ListAttachedRolePolicies", &e).into()),
+        Err(e) if is(&e, &["NoSuchEntity"]) => return Ok(()),
+        Err(e) => return Err(error("iam:ListAttachedRolePolicies", &e).into()),
     };
     for p in attached {
         if let Some(arn) = p.policy_arn() {
@@ -241,13 +305,13 @@ pub async fn delete_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<()> {
                 .policy_arn(arn)
                 .send()
                 .await
-                .map_err(aws::failed("iam:DetachRolePolicy"))?;
+                .map_err(failed("iam:DetachRolePolicy"))?;
         }
     }
     match iam.delete_role().role_name(name).send().await {
         Ok(_) => Ok(()),
-        Err(e) if aws::code(&e) == Some("NoSuchEntity") => Ok(()),
-        Err(e) => Err(aws::error("iam:DeleteRole", &e).into()),
+        Err(e) if is(&e, &["NoSuchEntity"]) => Ok(()),
+        Err(e) => Err(error("iam:DeleteRole", &e).into()),
     }
 }
 
@@ -275,7 +339,7 @@ where
         >,
     >,
 {
-    aws::retry_eventual(
+    super::retry_eventual(
         &["InvalidParameterException"],
         Duration::from_secs(120),
         call,
@@ -305,8 +369,30 @@ pub async fn ensure_oidc_provider(
             .open_id_connect_provider_arn()
             .map(str::to_owned)
             .unwrap_or(arn)),
-        Err(e) if aws::code(&e) == Some("EntityAlreadyExists") => Ok(arn),
-        Err(e) => Err(aws::error("iam:CreateOpenIDConnectProvider", &e).into()),
+        Err(e) if is(&e, &["EntityAlreadyExists"]) => Ok(arn),
+        Err(e) => Err(error("iam:CreateOpenIDConnectProvider", &e).into()),
+    }
+}
+
+/// The provider's tags; `None` when it does not exist.
+pub async fn oidc_provider_tags(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+) -> Result<Option<BTreeMap<String, String>>> {
+    match iam
+        .list_open_id_connect_provider_tags()
+        .open_id_connect_provider_arn(arn)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(
+            out.tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect(),
+        )),
+        Err(e) if is(&e, &["NoSuchEntity"]) => Ok(None),
+        Err(e) => Err(error("iam:ListOpenIDConnectProviderTags", &e).into()),
     }
 }
 
@@ -318,8 +404,8 @@ pub async fn delete_oidc_provider(iam: &aws_sdk_iam::Client, arn: &str) -> Resul
         .await
     {
         Ok(_) => Ok(()),
-        Err(e) if aws::code(&e) == Some("NoSuchEntity") => Ok(()),
-        Err(e) => Err(aws::error("iam:DeleteOpenIDConnectProvider", &e).into()),
+        Err(e) if is(&e, &["NoSuchEntity"]) => Ok(()),
+        Err(e) => Err(error("iam:DeleteOpenIDConnectProvider", &e).into()),
     }
 }
 
