@@ -8,5 +8,5 @@ cargo build --release -p terraform-provider-kv -p terraform-provider-onto
 exec python3 bench/bench.py \
   --provider "$CARGO_TARGET_DIR/release/terraform-provider-kv" \
   --onto "$CARGO_TARGET_DIR/release/terraform-provider-onto" \
-  --moto "$PWD/.tools/bin/moto_server" \
+  --moto "$PWD/.tools/bin/emulator" \
   --terraform "$PWD/.tools/bin/terraform" "$@"

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 target=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
 tf=${TERRAFORM:-$root/.tools/bin/terraform}
-moto=$root/.tools/bin/moto_server
+moto=$root/.tools/bin/emulator
 start=$SECONDS
 stage_start=$SECONDS
 n=0

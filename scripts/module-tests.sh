@@ -6,12 +6,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 tf=${TERRAFORM:-$root/.tools/bin/terraform}
-moto=$root/.tools/bin/moto_server
+moto=$root/.tools/bin/emulator
 target=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
 
 die() { echo "module tests: $*" >&2; exit 1; }
 [[ -x $tf ]] || die "no terraform at $tf: run make tools"
-[[ -x $moto ]] || die "no moto_server at $moto: run make tools"
+[[ -x $moto ]] || die "no emulator at $moto: run make tools"
 cargo build -q -p terraform-provider-onto || die "the provider does not build"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

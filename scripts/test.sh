@@ -17,19 +17,34 @@ step() {
   fi
 }
 
+emulator_tests() {
+  # pytest's last line: "N passed[, M failed] in Ts".
+  local out
+  out=$(.tools/venv/bin/python -m pytest -q -p no:cacheprovider tools/emulator/tests 2>&1)
+  local status=$?
+  printf '%s\n' "$out"
+  local p f
+  p=$(grep -Eo '[0-9]+ passed' <<<"$out" | tail -1 | awk '{print $1}')
+  f=$(grep -Eo '[0-9]+ (failed|error)' <<<"$out" | awk '{s+=$1} END {print s+0}')
+  echo "emulator: ${p:-0} passed, ${f:-0} failed"
+  return $status
+}
+
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (unit, doc, acceptance)" cargo test --workspace --all-targets
 step "cargo test --doc" cargo test --workspace --doc
+step "emulator tests (pytest, boto3)" emulator_tests
 step "terraform fmt -check" "${TERRAFORM:-.tools/bin/terraform}" fmt -check -recursive modules examples
 step "module READMEs current" python3 scripts/module-docs.py --check
 step "terraform test (modules)" bash scripts/module-tests.sh
 
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
-# terraform test of the modules reports "modules: N passed, M failed".
-passed=$((passed + $(grep -Eo '^modules: [0-9]+ passed' "$log" | awk '{s+=$2} END {print s+0}')))
-failed=$((failed + $(grep -Eo '^modules: [0-9]+ passed, [0-9]+ failed' "$log" | awk '{s+=$4} END {print s+0}')))
+# terraform test of the modules and the emulator's pytest suite report
+# "modules: N passed, M failed" and "emulator: N passed, M failed".
+passed=$((passed + $(grep -Eo '^(modules|emulator): [0-9]+ passed' "$log" | awk '{s+=$2} END {print s+0}')))
+failed=$((failed + $(grep -Eo '^(modules|emulator): [0-9]+ passed, [0-9]+ failed' "$log" | awk '{s+=$4} END {print s+0}')))
 
 echo
 if ((${#failed_steps[@]})); then

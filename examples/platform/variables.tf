@@ -17,7 +17,7 @@ variable "cidr_block" {
 }
 
 variable "repositories" {
-  description = "Container repositories (under onto/)."
+  description = "Container repositories (under onto/<environment>/)."
   type        = set(string)
   default     = ["editor-api", "editor-web", "reasoner"]
 }

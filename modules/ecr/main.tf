@@ -1,7 +1,7 @@
 resource "onto_registry" "this" {
   for_each = var.repositories
 
-  name             = "${var.prefix}/${each.key}"
+  name             = "${var.prefix}/${var.environment}/${each.key}"
   pull_account_ids = var.pull_account_ids
   force_delete     = var.environment != "prod"
   tags             = var.tags

@@ -10,5 +10,5 @@ output "repository_arns" {
 
 output "replication_prefix" {
   description = "The prefix to replicate to a DR region (onto_dr_region.repository_prefixes)."
-  value       = "${var.prefix}/"
+  value       = "${var.prefix}/${var.environment}/"
 }

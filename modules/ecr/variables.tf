@@ -8,13 +8,13 @@ variable "environment" {
 }
 
 variable "prefix" {
-  description = "Repository name prefix."
+  description = "Repository name prefix; repositories are <prefix>/<environment>/<name>, so environments live side by side in one account."
   type        = string
   default     = "onto"
 }
 
 variable "repositories" {
-  description = "Repository names under the prefix."
+  description = "Repository names under <prefix>/<environment>/."
   type        = set(string)
   default     = ["editor-api", "editor-web", "reasoner"]
 }

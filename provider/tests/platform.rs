@@ -102,7 +102,7 @@ async fn platform_example_in_workspace_dev() {
     assert!(summary["registry_urls"]["editor-api"]
         .as_str()
         .unwrap()
-        .ends_with("/onto/editor-api"));
+        .ends_with("/onto/dev/editor-api"));
     assert!(summary["telemetry"]["remote_write_url"]
         .as_str()
         .unwrap()

@@ -19,7 +19,7 @@ run "dev" {
   }
 
   assert {
-    condition     = length(output.repository_urls) == 2 && endswith(output.repository_urls["api"], "/ecrtest/api")
+    condition     = length(output.repository_urls) == 2 && endswith(output.repository_urls["api"], "/ecrtest/dev/api")
     error_message = "one repository per name under the prefix"
   }
 

@@ -20,13 +20,13 @@ pub struct Moto {
     pub url: String,
 }
 
-fn moto_binary() -> PathBuf {
+fn emulator_binary() -> PathBuf {
     let start = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     start
         .ancestors()
-        .map(|d| d.join(".tools/bin/moto_server"))
+        .map(|d| d.join(".tools/bin/emulator"))
         .find(|p| p.is_file())
-        .expect("no moto_server: run `make tools` (installs it into .tools/)")
+        .expect("no emulator: run `make tools` (installs it into .tools/)")
 }
 
 impl Moto {
@@ -35,18 +35,18 @@ impl Moto {
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
-        let child = Command::new(moto_binary())
+        let child = Command::new(emulator_binary())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start moto_server");
+            .expect("start the emulator");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "moto_server did not start on port {port}"
+                "the emulator did not start on port {port}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
