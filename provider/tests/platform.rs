@@ -1,7 +1,9 @@
 //! `examples/platform` as `make demo` runs it: the state backend
 //! bootstrapped with local state, `terraform init` against the S3 backend
 //! with the emulator's backend file, workspace `dev`, apply, outputs, and
-//! a second plan with no changes.
+//! a second plan with no changes — then `staging` and `prod` beside it in
+//! the same account and region, each with an empty second plan and dev's
+//! objects untouched.
 
 mod common;
 
@@ -132,4 +134,88 @@ async fn platform_example_in_workspace_dev() {
         .send()
         .await
         .expect("workspace state in S3");
+
+    // Staging and prod in the same account and region, beside dev.
+    let dev_vpc = summary_vpc(&tf(&["state", "show", "-no-color", "module.network.onto_network.this"], &platform));
+    for env in ["staging", "prod"] {
+        tf(&["workspace", "select", "-or-create", env, "-no-color"], &platform);
+        tf(
+            &["apply", "-auto-approve", "-no-color", "-var-file=emulator.tfvars"],
+            &platform,
+        );
+        let again = w
+            .command(&["plan", "-detailed-exitcode", "-no-color", "-var-file=emulator.tfvars"])
+            .current_dir(&platform)
+            .output()
+            .unwrap();
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "{env}: second plan not empty:\n{}",
+            String::from_utf8_lossy(&again.stdout)
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(&tf(&["output", "-json", "summary"], &platform)).unwrap();
+        assert_eq!(summary["environment"], env);
+        assert!(summary["registry_urls"]["editor-api"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/onto/{env}/editor-api")));
+    }
+    // Each environment has its own objects; dev's are untouched.
+    let ec2 = moto.ec2().await;
+    let vpcs = ec2.describe_vpcs().send().await.unwrap();
+    let ours: Vec<_> = vpcs
+        .vpcs()
+        .iter()
+        .filter(|v| v.is_default() != Some(true))
+        .collect();
+    assert_eq!(ours.len(), 3, "one VPC per environment");
+    assert!(ours.iter().any(|v| v.vpc_id() == Some(dev_vpc.as_str())));
+    let rds = moto.rds().await;
+    let dbs = rds.describe_db_instances().send().await.unwrap();
+    let mut names: Vec<&str> = dbs
+        .db_instances()
+        .iter()
+        .filter_map(|d| d.db_instance_identifier())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["editor-dev", "editor-prod", "editor-staging"]);
+    let caches = moto
+        .elasticache()
+        .await
+        .describe_replication_groups()
+        .send()
+        .await
+        .unwrap();
+    let replicas: std::collections::BTreeMap<String, usize> = caches
+        .replication_groups()
+        .iter()
+        .map(|g| {
+            (
+                g.replication_group_id().unwrap_or_default().to_owned(),
+                g.member_clusters().len() - 1,
+            )
+        })
+        .collect();
+    assert_eq!(replicas["sessions-dev"], 0);
+    assert_eq!(replicas["sessions-staging"], 1);
+    assert_eq!(replicas["sessions-prod"], 2);
+    tf(&["workspace", "select", "dev", "-no-color"], &platform);
+    let dev_again = w
+        .command(&["plan", "-detailed-exitcode", "-no-color", "-var-file=emulator.tfvars"])
+        .current_dir(&platform)
+        .output()
+        .unwrap();
+    assert_eq!(dev_again.status.code(), Some(0), "dev changed by the others");
+}
+
+/// The VPC id in `terraform state show` output of the network.
+fn summary_vpc(shown: &str) -> String {
+    shown
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("vpc_id"))
+        .and_then(|l| l.split('"').nth(1))
+        .expect("vpc_id in state")
+        .to_owned()
 }
