@@ -136,15 +136,36 @@ async fn platform_example_in_workspace_dev() {
         .expect("workspace state in S3");
 
     // Staging and prod in the same account and region, beside dev.
-    let dev_vpc = summary_vpc(&tf(&["state", "show", "-no-color", "module.network.onto_network.this"], &platform));
+    let dev_vpc = summary_vpc(&tf(
+        &[
+            "state",
+            "show",
+            "-no-color",
+            "module.network.onto_network.this",
+        ],
+        &platform,
+    ));
     for env in ["staging", "prod"] {
-        tf(&["workspace", "select", "-or-create", env, "-no-color"], &platform);
         tf(
-            &["apply", "-auto-approve", "-no-color", "-var-file=emulator.tfvars"],
+            &["workspace", "select", "-or-create", env, "-no-color"],
+            &platform,
+        );
+        tf(
+            &[
+                "apply",
+                "-auto-approve",
+                "-no-color",
+                "-var-file=emulator.tfvars",
+            ],
             &platform,
         );
         let again = w
-            .command(&["plan", "-detailed-exitcode", "-no-color", "-var-file=emulator.tfvars"])
+            .command(&[
+                "plan",
+                "-detailed-exitcode",
+                "-no-color",
+                "-var-file=emulator.tfvars",
+            ])
             .current_dir(&platform)
             .output()
             .unwrap();
@@ -203,11 +224,20 @@ async fn platform_example_in_workspace_dev() {
     assert_eq!(replicas["sessions-prod"], 2);
     tf(&["workspace", "select", "dev", "-no-color"], &platform);
     let dev_again = w
-        .command(&["plan", "-detailed-exitcode", "-no-color", "-var-file=emulator.tfvars"])
+        .command(&[
+            "plan",
+            "-detailed-exitcode",
+            "-no-color",
+            "-var-file=emulator.tfvars",
+        ])
         .current_dir(&platform)
         .output()
         .unwrap();
-    assert_eq!(dev_again.status.code(), Some(0), "dev changed by the others");
+    assert_eq!(
+        dev_again.status.code(),
+        Some(0),
+        "dev changed by the others"
+    );
 }
 
 /// The VPC id in `terraform state show` output of the network.

@@ -7,9 +7,9 @@ it follows. `install()` applies them all; `python -m onto_emulator` then
 runs moto's server (same arguments as `moto_server`).
 """
 
-from . import elasticache, rds
+from . import ecr, elasticache, rds
 
-PATCHES = (elasticache, rds)
+PATCHES = (ecr, elasticache, rds)
 
 
 def install() -> None:
