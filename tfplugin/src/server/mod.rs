@@ -760,15 +760,7 @@ impl ProviderRpc for ProviderService {
             resp.deferred = deferred(pb::deferred::Reason::ProviderConfigUnknown);
         }
         if e.imp.resumes_creates() {
-            if let Some(w) = resume::plan(
-                &mut preq.private,
-                &req.type_name,
-                prior.is_null(),
-                destroying,
-                !preq.requires_replace.is_empty(),
-            ) {
-                diags.push(w);
-            }
+            resume::plan(&mut preq.private, prior.is_null() && !destroying);
         }
         resp.planned_state = one(convert::encode(&preq.plan, &e.ty, "plan"), &mut diags);
         resp.requires_replace = preq.requires_replace.iter().map(convert::path).collect();
@@ -825,6 +817,7 @@ impl ProviderRpc for ProviderService {
             // it leaves state untouched in AWS; the create that follows
             // finishes it (see `resume`).
             tracing::info!(tf_resource_type = %req.type_name, "handing an incomplete object over to its replacement's create");
+            areq.warnings.push(resume::handover_note(&req.type_name));
             Ok(Value::Null)
         } else if planned.is_null() {
             guarded("delete", e.imp.delete(&mut areq))
@@ -835,13 +828,8 @@ impl ProviderRpc for ProviderService {
         } else {
             guarded("update", e.imp.update(&mut areq)).await
         };
-        match &result {
-            Ok(_) => resume::clear(&mut areq.private),
-            Err(_) if creating && areq.partial.is_some() && e.imp.resumes_creates() => {
-                resume::mark_incomplete(&mut areq.private)
-            }
-            Err(_) => {}
-        }
+        // Whatever happened, what is stored carries no plan's marks.
+        resume::clear(&mut areq.private);
         diags.extend(std::mem::take(&mut areq.warnings));
         let new_state = match result {
             Ok(mut new) => {

@@ -2,28 +2,29 @@
 //! objects.
 //!
 //! When a create fails after the remote object exists, the library saves
-//! the partial state and Terraform marks the object *tainted*; its next
-//! plan is always a replacement: delete the tainted object, then create a
-//! new one. For a resource whose create can find and finish an object an
-//! earlier attempt left behind ([`Resource::resumes_creates`]), destroying
-//! a half-built network or database only to build it again is the wrong
-//! answer. So the library hands the object over instead:
+//! the partial state and Terraform marks the object *tainted*. Its next
+//! plan treats the tainted object as absent: Terraform plans a create (no
+//! prior state, no prior private state), then turns that change into a
+//! replacement, and at apply deletes the tainted object — handing that
+//! delete the create plan's planned private state — before creating anew.
 //!
-//! 1. A failed create with partial state marks the private state
-//!    *incomplete*.
-//! 2. Planning the tainted object (prior state set, configuration present)
-//!    keeps the mark, unless the plan itself demands a replacement (a
-//!    changed attribute that forces one): then the replacement is real.
-//!    The plan carries a warning that says the object is resumed.
-//! 3. Terraform plans the replacement's create with a null prior state and
-//!    the previous planned private state: the mark becomes *handover*, and
-//!    Terraform hands that private state to the delete half of the
-//!    replacement.
-//! 4. That delete removes the object from state without touching it; the
-//!    create that follows finds the object (as it finds the object of any
-//!    lost create) and finishes it.
+//! For a resource whose create finds and finishes an object an earlier
+//! attempt left behind ([`Resource::resumes_creates`]), destroying a
+//! half-built network or database only to build it again is the wrong
+//! answer. So:
 //!
-//! A destroy plans with no configuration, so it never hands over: removing
+//! 1. a plan from a prior state (an update, a destroy, or the first of the
+//!    two plans of a replacement that a changed attribute forces) marks its
+//!    planned private state *from prior*;
+//! 2. a create plan marks *create planned* — unless its prior private state
+//!    says *from prior* (the second plan of a forced replacement);
+//! 3. a delete whose planned private state says *create planned* can only
+//!    be the first half of a tainted object's replacement: it removes the
+//!    object from state without touching it, and the create that follows
+//!    finds the object (as it finds the object of any lost create) and
+//!    finishes it.
+//!
+//! A destroy plans from the prior state, so it never hands over: removing
 //! the resource, or `terraform destroy`, deletes the object as usual.
 //!
 //! [`Resource::resumes_creates`]: crate::resource::Resource::resumes_creates
@@ -31,59 +32,42 @@
 use crate::diag::Diagnostic;
 use crate::private::{Private, LIBRARY as NAMESPACE};
 
-const INCOMPLETE: &str = "incomplete_create";
-const HANDOVER: &str = "handover";
-
-/// Step 1: a create failed, and its partial state is saved.
-pub(crate) fn mark_incomplete(private: &mut Private) {
-    private.remove_in(NAMESPACE, HANDOVER);
-    private.set_in(NAMESPACE, INCOMPLETE, &true);
-}
+const FROM_PRIOR: &str = "planned_from_prior";
+const CREATE_PLANNED: &str = "create_planned";
 
 /// A finished create or update: nothing is pending any more.
 pub(crate) fn clear(private: &mut Private) {
-    private.remove_in(NAMESPACE, INCOMPLETE);
-    private.remove_in(NAMESPACE, HANDOVER);
+    private.remove_in(NAMESPACE, FROM_PRIOR);
+    private.remove_in(NAMESPACE, CREATE_PLANNED);
 }
 
-fn incomplete(private: &Private) -> bool {
-    private.get_in::<bool>(NAMESPACE, INCOMPLETE) == Some(true)
+/// Steps 1 and 2, on the planned private state of a plan; `creating`: it
+/// has no prior state.
+pub(crate) fn plan(private: &mut Private, creating: bool) {
+    let forced = private.get_in::<bool>(NAMESPACE, FROM_PRIOR) == Some(true);
+    clear(private);
+    match (creating, forced) {
+        (false, _) => private.set_in(NAMESPACE, FROM_PRIOR, &true),
+        (true, false) => private.set_in(NAMESPACE, CREATE_PLANNED, &true),
+        (true, true) => {}
+    }
 }
 
-/// Steps 2 and 3, on the planned private state. Returns the warning to
-/// show when the plan resumes a create.
-pub(crate) fn plan(
-    private: &mut Private,
-    type_name: &str,
-    creating: bool,
-    destroying: bool,
-    replacement_required: bool,
-) -> Option<Diagnostic> {
-    private.remove_in(NAMESPACE, HANDOVER);
-    if destroying || !incomplete(private) {
-        return None;
-    }
-    if creating {
-        private.remove_in(NAMESPACE, INCOMPLETE);
-        private.set_in(NAMESPACE, HANDOVER, &true);
-        return None;
-    }
-    if replacement_required {
-        private.remove_in(NAMESPACE, INCOMPLETE);
-        return None;
-    }
-    Some(Diagnostic::warning(
+/// Step 3: whether a delete is the first half of a tainted object's
+/// replacement.
+pub(crate) fn is_handover(private: &Private) -> bool {
+    private.get_in::<bool>(NAMESPACE, CREATE_PLANNED) == Some(true)
+}
+
+/// What the apply says when it hands an object over.
+pub(crate) fn handover_note(type_name: &str) -> Diagnostic {
+    Diagnostic::warning(
         "Resuming an interrupted create",
         format!(
-            "The last create of this {type_name} failed part way, so Terraform marked it tainted and shows a replacement. \
-             The existing object is not destroyed: the apply keeps it and finishes creating it."
+            "This {type_name} was tainted by a create that failed part way. Rather than destroy what exists and build it again, \
+             the replacement keeps it: the create finishes the same object."
         ),
-    ))
-}
-
-/// Step 4: whether a delete is the first half of a handed-over replacement.
-pub(crate) fn is_handover(private: &Private) -> bool {
-    private.get_in::<bool>(NAMESPACE, HANDOVER) == Some(true)
+    )
 }
 
 #[cfg(test)]
@@ -91,33 +75,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_tainted_replacement_hands_the_object_over() {
+    fn a_tainted_objects_replacement_hands_it_over() {
+        // Terraform plans a tainted object as a create, then deletes it
+        // with that plan's private state.
         let mut private = Private::default();
-        mark_incomplete(&mut private);
-        // Plan of the tainted object, then of its replacement's create.
-        assert!(plan(&mut private, "t", false, false, false).is_some());
-        assert!(plan(&mut private, "t", true, false, false).is_none());
+        plan(&mut private, true);
         assert!(is_handover(&private));
     }
 
     #[test]
-    fn a_real_replacement_or_a_destroy_does_not() {
+    fn a_replacement_forced_by_a_change_or_a_destroy_does_not() {
+        // Planned from the prior state, then the replacement's create with
+        // the first plan's private state.
         let mut private = Private::default();
-        mark_incomplete(&mut private);
-        assert!(plan(&mut private, "t", false, false, true).is_none());
-        plan(&mut private, "t", true, false, false);
+        plan(&mut private, false);
+        plan(&mut private, true);
         assert!(!is_handover(&private));
-
+        // A destroy plans from the prior state.
         let mut private = Private::default();
-        mark_incomplete(&mut private);
-        plan(&mut private, "t", false, true, false);
+        plan(&mut private, false);
         assert!(!is_handover(&private));
-
-        let mut fresh = Private::default();
-        plan(&mut fresh, "t", true, false, false);
-        assert!(
-            !is_handover(&fresh),
-            "an ordinary create hands nothing over"
-        );
     }
 }

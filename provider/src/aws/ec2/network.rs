@@ -72,6 +72,21 @@ pub async fn find_vpc(ec2: &aws_sdk_ec2::Client, owner: &Owner) -> Result<Option
         .map(str::to_owned))
 }
 
+/// The VPC's IPv4 block.
+pub async fn vpc_cidr(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<String>> {
+    let out = ec2
+        .describe_vpcs()
+        .vpc_ids(vpc_id)
+        .send()
+        .await
+        .map_err(failed("ec2:DescribeVpcs"))?;
+    Ok(out
+        .vpcs()
+        .first()
+        .and_then(|v| v.cidr_block())
+        .map(str::to_owned))
+}
+
 /// Everything in the VPC. `None` if the VPC is gone.
 pub async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option<Inventory>> {
     let vpcs = match ec2.describe_vpcs().vpc_ids(vpc_id).send().await {

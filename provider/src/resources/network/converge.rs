@@ -53,6 +53,21 @@ impl Ctx<'_> {
 /// this resource), or created.
 pub async fn ensure_vpc(cx: &Ctx<'_>) -> Result<String> {
     if let Some(id) = net::find_vpc(&cx.ec2, &cx.owner).await? {
+        // A VPC's block cannot change: one left by an interrupted create
+        // for another block is not this configuration's network.
+        let cidr = net::vpc_cidr(&cx.ec2, &id).await?;
+        if cidr.as_deref() != Some(cx.m.cidr_block.as_str()) {
+            return Err(Diagnostic::error(
+                "An earlier network is in the way",
+                format!(
+                    "{id}, left by an interrupted create of this network, has the block {} but cidr_block is {}. Delete {id} (or set cidr_block back), then apply again.",
+                    cidr.unwrap_or_default(),
+                    cx.m.cidr_block
+                ),
+            )
+            .at(tfplugin::value::AttributePath::attr("cidr_block"))
+            .into());
+        }
         tracing::info!(vpc = %id, "found this network's VPC; converging it");
         return Ok(id);
     }
