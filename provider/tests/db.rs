@@ -340,3 +340,114 @@ async fn bad_input_and_the_prod_profile() {
         "{out}"
     );
 }
+
+/// An instance made outside Terraform — master user `u`, its own security
+/// and subnet groups — imported into a configuration that leaves
+/// `username` unset: the plan keeps the instance (no replacement), its own
+/// groups are used and never changed, and destroy deletes the instance
+/// but leaves the groups onto did not make.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_adopts_and_leaves_what_it_did_not_make() {
+    let moto = Moto::start();
+    let (rds, ec2) = (moto.rds().await, moto.ec2().await);
+    let mut w = workdir();
+    let base = moto.provider("dev") + &network("core", "eu-west-1", "10.0.0.0/16");
+    w.config(&base);
+    w.apply();
+    let state = w.state();
+    let vpc = state.attr("onto_network.core", "vpc_id");
+    let subnets: Vec<String> = state.resource("onto_network.core")["values"]["database_subnet_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect();
+    let theirs = ec2
+        .create_security_group()
+        .group_name("legacy-db")
+        .description("made by hand")
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_owned();
+    ec2.authorize_security_group_ingress()
+        .group_id(&theirs)
+        .ip_protocol("tcp")
+        .from_port(5432)
+        .to_port(5432)
+        .cidr_ip("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    rds.create_db_subnet_group()
+        .db_subnet_group_name("legacy-subnets")
+        .db_subnet_group_description("made by hand")
+        .set_subnet_ids(Some(subnets.clone()))
+        .send()
+        .await
+        .unwrap();
+    rds.create_db_instance()
+        .db_instance_identifier("legacy")
+        .engine("postgres")
+        .engine_version("16.3")
+        .db_instance_class("db.t4g.micro")
+        .allocated_storage(20)
+        .master_username("u")
+        .master_user_password("a-long-password-1")
+        .db_subnet_group_name("legacy-subnets")
+        .vpc_security_group_ids(&theirs)
+        .storage_encrypted(true)
+        .send()
+        .await
+        .unwrap();
+
+    let subnet_list = subnets
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    w.config(&(base.clone() + &format!(
+        "import {{\n  to = onto_db.legacy\n  id = \"legacy\"\n}}\n\nresource \"onto_db\" \"legacy\" {{\n  name           = \"legacy\"\n  engine_version = \"16.3\"\n  subnet_ids     = [{subnet_list}]\n}}\n"
+    )));
+    let actions = w.plan_actions();
+    assert!(
+        !actions["onto_db.legacy"].contains(&"delete".to_owned()),
+        "an import must not rebuild: {actions:?}"
+    );
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(out.stdout().contains("1 imported"), "{}", out.stdout());
+    w.assert_no_changes();
+    let live = rds
+        .describe_db_instances()
+        .db_instance_identifier("legacy")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.db_instances()[0].master_username(), Some("u"));
+    let sg = ec2.describe_security_groups().group_ids(&theirs).send().await.unwrap();
+    assert_eq!(
+        sg.security_groups()[0].ip_permissions().len(),
+        1,
+        "the instance's own security group is left as it was"
+    );
+
+    w.config(&base);
+    w.apply();
+    assert!(
+        rds.describe_db_instances().db_instance_identifier("legacy").send().await.is_err(),
+        "the imported instance is destroyed"
+    );
+    ec2.describe_security_groups()
+        .group_ids(&theirs)
+        .send()
+        .await
+        .expect("its own security group is not onto's to delete");
+    rds.describe_db_subnet_groups()
+        .db_subnet_group_name("legacy-subnets")
+        .send()
+        .await
+        .expect("its own subnet group is not onto's to delete");
+}
