@@ -127,6 +127,38 @@ async fn cluster_node_groups_autoscaling_drift_and_destroy_order() {
         "min restored, autoscaler's size kept"
     );
 
+    // The node role deleted out of band: the plan shows the repair instead
+    // of "No changes", and the apply makes the role again.
+    for p in attached.attached_policies() {
+        iam.detach_role_policy()
+            .role_name("editor-eu-west-1-node")
+            .policy_arn(p.policy_arn().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    iam.delete_role()
+        .role_name("editor-eu-west-1-node")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(w.plan_actions()["onto_cluster.main"], ["update"]);
+    assert_eq!(
+        w.planned_attribute_changes("onto_cluster.main")
+            .into_iter()
+            .collect::<Vec<_>>(),
+        ["role_names"]
+    );
+    w.apply();
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name("editor-eu-west-1-node")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 3, "role repaired");
+    w.assert_no_changes();
+
     // Config updates in place: logs; a node group's instance type replaces
     // just that group (new one first).
     let groups = "  log_types = [\"api\", \"audit\"]\n  node_groups = {\n    core = { instance_types = [\"m7i.large\"], min_size = 2, max_size = 4 }\n  }\n";

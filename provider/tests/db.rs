@@ -119,6 +119,36 @@ async fn lifecycle_secrets_drift_upgrades_and_final_snapshots() {
     assert_eq!(fix, ["backup_retention_days", "instance_class"]);
     w.apply();
 
+    // The security group onto made is deleted out of band (moto allows it
+    // while the instance uses it): the plan shows the repair, and the apply
+    // makes a new group and puts the instance in it.
+    let old_sg = r["security_group_id"].as_str().unwrap().to_owned();
+    ec2.delete_security_group()
+        .group_id(&old_sg)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(w.plan_actions()["onto_db.editor"], ["update"]);
+    assert!(w
+        .planned_attribute_changes("onto_db.editor")
+        .contains("security_group_id"));
+    w.apply();
+    let new_sg = w.state().attr("onto_db.editor", "security_group_id");
+    assert_ne!(new_sg, old_sg);
+    let live = rds
+        .describe_db_instances()
+        .db_instance_identifier("editor")
+        .send()
+        .await
+        .unwrap();
+    let in_use: Vec<_> = live.db_instances()[0]
+        .vpc_security_groups()
+        .iter()
+        .filter_map(|g| g.vpc_security_group_id())
+        .collect();
+    assert_eq!(in_use, [new_sg.as_str()]);
+    w.assert_no_changes();
+
     // AWS applies an automatic minor upgrade: no downgrade is planned.
     rds.modify_db_instance()
         .db_instance_identifier("editor")

@@ -68,13 +68,16 @@ async fn around(
         .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
         .collect();
     let mut managed_sg = None;
+    let mut security_groups = Vec::new();
     let ec2 = aws.ec2(region);
     for id in &ids {
         if let Some(group) = sg::find(&ec2, id).await? {
-            if side.is_ours(&key::security_group(id), Some(&sg::tags(&group))) {
+            if managed_sg.is_none()
+                && side.is_ours(&key::security_group(id), Some(&sg::tags(&group)))
+            {
                 managed_sg = Some((id.clone(), sg::sources(&group, PORT)));
-                break;
             }
+            security_groups.push(id.clone());
         }
     }
     let group = db
@@ -91,6 +94,7 @@ async fn around(
     Ok(Remote {
         db,
         managed_sg,
+        security_groups,
         parameters,
     })
 }
@@ -343,6 +347,14 @@ impl Resource for Db {
         // The security group: onto's own converges; an imported instance
         // gets one of onto's beside its own groups once sources are set.
         let mut attach = None;
+        for gone in db
+            .vpc_security_groups()
+            .iter()
+            .filter_map(|g| g.vpc_security_group_id())
+            .filter(|id| !remote.security_groups.iter().any(|g| g == id))
+        {
+            side.forget(&key::security_group(gone));
+        }
         match &remote.managed_sg {
             Some((id, have)) => {
                 sg::converge(&ec2, id, have, PORT, &m.sources()).await?;
@@ -492,11 +504,7 @@ impl Resource for Db {
             ours_group,
         );
         if let Some(id) = &attach {
-            let mut ids: Vec<String> = db
-                .vpc_security_groups()
-                .iter()
-                .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
-                .collect();
+            let mut ids = remote.security_groups.clone();
             ids.push(id.clone());
             modification = Some(
                 modification

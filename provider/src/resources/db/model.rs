@@ -190,6 +190,9 @@ pub struct Remote {
     /// The security group onto manages for it (none for an imported
     /// instance with its own groups), with its sources on 5432.
     pub managed_sg: Option<(String, Sources)>,
+    /// The instance's security groups that still exist (a group deleted
+    /// out of band is left out, so a repair does not name it again).
+    pub security_groups: Vec<String>,
     /// Parameters of the group this resource manages (none when the
     /// instance uses another group).
     pub parameters: Option<BTreeMap<String, String>>,
