@@ -457,7 +457,12 @@ async fn an_import_adopts_and_leaves_what_it_did_not_make() {
         .await
         .unwrap();
     assert_eq!(live.db_instances()[0].master_username(), Some("u"));
-    let sg = ec2.describe_security_groups().group_ids(&theirs).send().await.unwrap();
+    let sg = ec2
+        .describe_security_groups()
+        .group_ids(&theirs)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         sg.security_groups()[0].ip_permissions().len(),
         1,
@@ -467,7 +472,11 @@ async fn an_import_adopts_and_leaves_what_it_did_not_make() {
     w.config(&base);
     w.apply();
     assert!(
-        rds.describe_db_instances().db_instance_identifier("legacy").send().await.is_err(),
+        rds.describe_db_instances()
+            .db_instance_identifier("legacy")
+            .send()
+            .await
+            .is_err(),
         "the imported instance is destroyed"
     );
     ec2.describe_security_groups()

@@ -300,6 +300,102 @@ async fn prod_backends_are_guarded() {
         .is_err());
 }
 
+/// A backend made by another team, imported: onto hardens the bucket it was
+/// given, uses the lock table it found without changing it, and destroy
+/// leaves that table (and its locks) in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_backend_keeps_the_lock_table_it_came_with() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let moto = Moto::start();
+    let (s3, ddb) = (moto.s3().await, moto.dynamodb().await);
+    let bucket = "team-state";
+    s3.create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    common::REGION,
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ddb.create_table()
+        .table_name("team-locks")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("LockID")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("LockID")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let mut w = workdir();
+    let config = moto.provider("dev")
+        + "resource \"onto_state_backend\" \"tf\" {\n  bucket        = \"team-state\"\n  lock_table    = \"team-locks\"\n  tls_only      = false\n  force_destroy = true\n}\n";
+    w.config(
+        &(config.clone()
+            + "\nimport {\n  to = onto_state_backend.tf\n  id = \"team-state,team-locks\"\n}\n"),
+    );
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        out.stdout().contains("1 imported, 0 added"),
+        "{}",
+        out.stdout()
+    );
+    w.config(&config);
+    w.assert_no_changes();
+    assert_eq!(
+        versioning(&s3, bucket).await,
+        "Enabled",
+        "the bucket is hardened"
+    );
+    let pitr = ddb
+        .describe_continuous_backups()
+        .table_name("team-locks")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        pitr.continuous_backups_description()
+            .and_then(|d| d.point_in_time_recovery_description())
+            .and_then(|p| p.point_in_time_recovery_status())
+            .map(|s| s.as_str().to_owned()),
+        Some("ENABLED".to_owned()),
+        "the table onto did not make is not modified"
+    );
+
+    let destroyed = w.run(&["destroy", "-auto-approve", "-no-color"]).success();
+    assert!(
+        destroyed.combined().contains("Lock table kept"),
+        "{}",
+        destroyed.combined()
+    );
+    assert!(s3.head_bucket().bucket(bucket).send().await.is_err());
+    assert!(
+        ddb.describe_table()
+            .table_name("team-locks")
+            .send()
+            .await
+            .is_ok(),
+        "the lock table onto did not make survives destroy"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_bucket_names_fail_at_plan() {
     let moto = Moto::start();
