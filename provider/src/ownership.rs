@@ -172,7 +172,7 @@ fn refusal(owner: &Owner, existing: &Existing<'_>, claim: &Claim) -> Diagnostic 
     };
     let next = match &existing.import_id {
         Some(id) => format!(
-            "Give this resource another name, or, if this configuration should manage that object, import it:\n  terraform import ADDRESS {id}\n(ADDRESS is this resource's address, shown below.)"
+            "Give this resource another name, or, if this configuration should manage that object, import it:\n  terraform import ADDRESS {id}\n(ADDRESS is this resource's address, on the 'with' line of this error.)"
         ),
         None => "Give this resource another name.".to_owned(),
     };

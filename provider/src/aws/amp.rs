@@ -78,7 +78,7 @@ pub async fn create_workspace(
     if let Some(id) = find_owned(amp, alias, owner).await? {
         return Ok(id);
     }
-    let token = super::ec2::client_token();
+    let token = super::retry::client_token();
     create_once(
         "aps:CreateWorkspace",
         || async {

@@ -428,6 +428,7 @@ pub async fn create_nodegroup(
 ) -> Result<()> {
     let created = eks
         .create_nodegroup()
+        .client_request_token(super::retry::client_token())
         .cluster_name(cluster)
         .nodegroup_name(name)
         .node_role(node_role)
@@ -586,6 +587,7 @@ pub async fn put_addon(
         None => {
             let created = eks
                 .create_addon()
+                .client_request_token(super::retry::client_token())
                 .cluster_name(cluster)
                 .addon_name(name)
                 .set_addon_version(version)
@@ -726,7 +728,7 @@ pub async fn create_cluster<F>(
 where
     F: Fn() -> aws_sdk_eks::operation::create_cluster::builders::CreateClusterFluentBuilder,
 {
-    let token = super::ec2::client_token();
+    let token = super::retry::client_token();
     let created = super::iam::settle(|| make().client_request_token(&token).send()).await;
     match created {
         Ok(_) => Ok(()),

@@ -15,6 +15,16 @@ use super::waiter;
 
 /// Standard retry mode: throttling, 5xx and transient network errors are
 /// retried with jittered exponential backoff; everything else fails at once.
+/// A fresh idempotency token for one create: ClientToken, clientRequestToken (the SDK's retries of that create resend it).
+pub fn client_token() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("onto-{nanos:x}-{:x}", std::process::id())
+}
+
 pub fn retry_config(max_retries: u32) -> RetryConfig {
     RetryConfig::standard()
         .with_max_attempts(max_retries + 1)

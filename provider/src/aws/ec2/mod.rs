@@ -52,16 +52,6 @@ pub fn single_attempt() -> aws_sdk_ec2::config::Builder {
     aws_sdk_ec2::config::Builder::new().retry_config(super::single_attempt())
 }
 
-/// A fresh idempotency token for one create (kept across its attempts).
-pub fn client_token() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("onto-{nanos:x}-{:x}", std::process::id())
-}
-
 /// Brings an object's tags from `have` to `want`.
 pub async fn converge_tags(
     ec2: &aws_sdk_ec2::Client,

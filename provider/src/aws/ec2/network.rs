@@ -11,7 +11,8 @@ use aws_sdk_ec2::types::{
 use tfplugin::diag::{Diagnostic, Diagnostics, Result};
 use tfplugin::Stop;
 
-use super::{client_token, filter, single_attempt, tag_filter, tag_map, tag_spec};
+use super::{filter, single_attempt, tag_filter, tag_map, tag_spec};
+use crate::aws::retry::client_token;
 use crate::aws::{create_once, error, failed, is, retry_eventual, wait_until, Poll};
 use crate::ownership::{Owner, ENVIRONMENT, OWNER, STACK};
 use crate::tags::PART;
