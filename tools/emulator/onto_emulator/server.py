@@ -1,0 +1,84 @@
+"""The emulator's HTTP front: what runs around moto's request handling.
+
+- Emulated time advances before every request (`clock.tick`), in server
+  mode and in-process alike (moto's `BaseResponse.call_action`).
+- `ONTO_EMULATOR_LATENCY_MS` adds that much latency to every AWS call.
+- AWS calls are counted per service (the SigV4 credential scope names it).
+- Requests in the Smithy RPC v2 CBOR protocol (CloudWatch, as the current
+  AWS SDKs call it) go to `cloudwatch.handle_cbor`.
+- `/onto-emulator/...` is the control API tests and benchmarks use; it is
+  not AWS and is never counted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections import Counter
+
+from . import clock, control
+
+LATENCY = float(os.environ.get("ONTO_EMULATOR_LATENCY_MS", "0") or 0) / 1000.0
+
+_calls_lock = threading.Lock()
+CALLS: Counter[str] = Counter()
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+def _service(environ: dict) -> str:
+    m = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return m.group(1) if m else "unsigned"
+
+
+def install() -> None:
+    from moto.core import responses
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    call_action = responses.BaseResponse.call_action
+
+    def ticking_call_action(self):
+        clock.tick()
+        return call_action(self)
+
+    responses.BaseResponse.call_action = ticking_call_action
+
+    dispatch = DomainDispatcherApplication.__call__
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/onto-emulator/"):
+            return control.handle(environ, start_response)
+        if path.startswith("/moto-api"):
+            return dispatch(self, environ, start_response)
+        with _calls_lock:
+            CALLS[_service(environ)] += 1
+        if LATENCY:
+            time.sleep(LATENCY)
+        clock.tick()
+        if environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+            from . import cloudwatch
+
+            return cloudwatch.handle_cbor(environ, start_response)
+        return dispatch(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = __call__
+
+
+def calls() -> dict:
+    with _calls_lock:
+        return {"total": sum(CALLS.values()), "by_service": dict(sorted(CALLS.items()))}
+
+
+def clear_calls() -> None:
+    with _calls_lock:
+        CALLS.clear()
+
+
+def json_response(start_response, status: str, body: object):
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
