@@ -19,6 +19,25 @@ pub mod schema;
 pub mod validate;
 pub mod value;
 pub use tokio_util::sync::CancellationToken as Stop;
+
+tokio::task_local! {
+    static CURRENT_STOP: Stop;
+}
+
+/// The stop token of the operation the calling task serves: cancelled
+/// when Terraform asks the provider to stop (Ctrl-C). Operations receive it
+/// explicitly too (`ApplyRequest::stop`, ...); this reaches code that is
+/// not handed a request, such as retry loops deep in a client layer. Outside
+/// an operation it is a token that is never cancelled.
+pub fn current_stop() -> Stop {
+    CURRENT_STOP.try_with(Stop::clone).unwrap_or_default()
+}
+
+/// Runs `fut` with `stop` as its [`current_stop`] (the server does this for
+/// every operation; tests of provider code can too).
+pub async fn with_stop<F: std::future::Future>(stop: Stop, fut: F) -> F::Output {
+    CURRENT_STOP.scope(stop, fut).await
+}
 pub mod docs;
 pub mod logging;
 pub mod serve;

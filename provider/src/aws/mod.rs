@@ -121,12 +121,24 @@ pub struct Aws {
     clients: ClientCache,
 }
 
+/// Time limits of every AWS call: connecting, one attempt, and the call
+/// with its retries. A call that hangs (a black-holed endpoint, a stalled
+/// response) fails with the operation's name instead of hanging the apply.
+pub fn timeout_config() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .operation_attempt_timeout(std::time::Duration::from_secs(60))
+        .operation_timeout(std::time::Duration::from_secs(300))
+        .build()
+}
+
 impl Aws {
     /// Loads credentials and region from the provider block and the standard
     /// AWS chain. Makes no AWS call.
     pub async fn load(cfg: &Config) -> std::result::Result<Aws, Diagnostics> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry_config(cfg.max_retries.unwrap_or(DEFAULT_MAX_RETRIES)));
+            .retry_config(retry_config(cfg.max_retries.unwrap_or(DEFAULT_MAX_RETRIES)))
+            .timeout_config(timeout_config());
         if let Some(r) = &cfg.region {
             loader = loader.region(Region::new(r.clone()));
         }

@@ -39,7 +39,8 @@ pub fn single_attempt() -> RetryConfig {
 
 /// Retries `call` while it fails with one of `codes` — errors AWS returns
 /// while a change it just accepted is still propagating — with jittered
-/// backoff for up to `limit`. Any other error returns at once.
+/// backoff for up to `limit`. Any other error returns at once, and so does
+/// the last one when Terraform asks the provider to stop.
 pub async fn retry_eventual<T, E, F, Fut>(
     codes: &[&str],
     limit: Duration,
@@ -51,15 +52,20 @@ where
     Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
 {
     let start = tokio::time::Instant::now();
+    let stop = tfplugin::current_stop();
     let mut delay = Duration::from_millis(100);
     loop {
         match call().await {
             Err(e)
                 if code(&e).is_some_and(|c| codes.contains(&c))
-                    && start.elapsed() + delay < limit =>
+                    && start.elapsed() + delay < limit
+                    && !stop.is_cancelled() =>
             {
                 tracing::debug!(code = code(&e), ?delay, "retrying while AWS catches up");
-                tokio::time::sleep(waiter::jitter(delay)).await;
+                tokio::select! {
+                    () = tokio::time::sleep(waiter::jitter(delay)) => {}
+                    () = stop.cancelled() => return Err(e),
+                }
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
             other => return other,
@@ -199,6 +205,37 @@ mod tests {
         .await;
         assert!(out.is_ok());
         assert_eq!(rule.num_calls(), 3);
+    }
+
+    /// Terraform's stop request ends the loop with the last error. (Mocked:
+    /// an error that persists while Terraform is interrupted is a timing
+    /// no emulator run can pin.)
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_request_ends_eventual_consistency_retries() {
+        let rule = mock!(aws_sdk_ecr::Client::describe_repositories)
+            .sequence()
+            .http_response(|| json_error(400, "InvalidParameterException", "principal not found"))
+            .times(1000)
+            .build();
+        let ecr = mock_client!(aws_sdk_ecr, RuleMode::Sequential, [&rule]);
+        let stop = tfplugin::Stop::new();
+        let cancel = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            cancel.cancel();
+        });
+        let start = tokio::time::Instant::now();
+        let out = tfplugin::with_stop(
+            stop,
+            retry_eventual(
+                &["InvalidParameterException"],
+                Duration::from_secs(600),
+                || ecr.describe_repositories().send(),
+            ),
+        )
+        .await;
+        assert_eq!(code(&out.unwrap_err()), Some("InvalidParameterException"));
+        assert!(start.elapsed() < Duration::from_secs(3), "stopped at once");
     }
 
     /// A 5xx after the request reached AWS may hide a success: the object

@@ -50,7 +50,7 @@ where
             () = stop.cancelled() => {
                 return Err(Diagnostic::error(
                     format!("Interrupted while waiting for {what}"),
-                    format!("Terraform asked the provider to stop; the object was {status}. What exists is saved in state; apply again to finish (an object interrupted while being created is replaced)."),
+                    format!("Terraform asked the provider to stop; the object was {status}. What exists is saved in state; apply again to finish it."),
                 )
                 .into());
             }

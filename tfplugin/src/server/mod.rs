@@ -199,6 +199,16 @@ impl Inner {
         self.stop.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Runs provider code: a panic becomes a diagnostic, and the code sees
+    /// this operation's stop token as [`crate::current_stop`].
+    async fn guarded<T>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = Result<T, Diagnostics>>,
+    ) -> Result<T, Diagnostics> {
+        crate::with_stop(self.stop_token(), unwind_guarded(what, fut)).await
+    }
+
     fn resource(&self, name: &str) -> Result<&Entry<dyn Resource>, Diagnostics> {
         self.resources
             .get(name)
@@ -234,7 +244,7 @@ fn unknown_type(kind: &str, name: &str) -> Diagnostics {
 
 /// Runs provider code, turning a panic into an error diagnostic so the
 /// plugin keeps serving.
-async fn guarded<T>(
+async fn unwind_guarded<T>(
     what: &str,
     fut: impl Future<Output = Result<T, Diagnostics>>,
 ) -> Result<T, Diagnostics> {
@@ -618,7 +628,8 @@ impl ProviderRpc for ProviderService {
             };
             s.config_known.store(creq.is_known(), Ordering::Relaxed);
             collect(
-                guarded("ConfigureProvider", s.provider.configure(creq)).await,
+                s.guarded("ConfigureProvider", s.provider.configure(creq))
+                    .await,
                 &mut diags,
             );
         }
@@ -661,7 +672,7 @@ impl ProviderRpc for ProviderService {
             private: Private::from_bytes(&req.private),
             stop: s.stop_token(),
         };
-        match guarded("ReadResource", e.imp.read(&mut rreq)).await {
+        match s.guarded("ReadResource", e.imp.read(&mut rreq)).await {
             Ok(new) => {
                 let mut new = new.unwrap_or(Value::Null);
                 plan::strip_write_only(&e.schema.block, &mut new);
@@ -737,7 +748,8 @@ impl ProviderRpc for ProviderService {
         };
         if !diags.has_errors() {
             collect(
-                guarded("PlanResourceChange", e.imp.modify_plan(&mut preq)).await,
+                s.guarded("PlanResourceChange", e.imp.modify_plan(&mut preq))
+                    .await,
                 &mut diags,
             );
             diags.extend(std::mem::take(&mut preq.warnings));
@@ -820,13 +832,13 @@ impl ProviderRpc for ProviderService {
             areq.warnings.push(resume::handover_note(&req.type_name));
             Ok(Value::Null)
         } else if planned.is_null() {
-            guarded("delete", e.imp.delete(&mut areq))
+            s.guarded("delete", e.imp.delete(&mut areq))
                 .await
                 .map(|()| Value::Null)
         } else if creating {
-            guarded("create", e.imp.create(&mut areq)).await
+            s.guarded("create", e.imp.create(&mut areq)).await
         } else {
-            guarded("update", e.imp.update(&mut areq)).await
+            s.guarded("update", e.imp.update(&mut areq)).await
         };
         // Whatever happened, what is stored carries no plan's marks.
         resume::clear(&mut areq.private);
@@ -893,7 +905,7 @@ impl ProviderRpc for ProviderService {
                 stop: s.stop_token(),
             };
             if let Some(state) = collect(
-                guarded("ImportResourceState", e.imp.import(&ireq)).await,
+                s.guarded("ImportResourceState", e.imp.import(&ireq)).await,
                 &mut diags,
             ) {
                 if let Some(enc) = one(convert::encode(&state, &e.ty, "imported state"), &mut diags)
@@ -964,7 +976,8 @@ impl ProviderRpc for ProviderService {
                         resp.deferred = deferred(pb::deferred::Reason::ProviderConfigUnknown);
                         resp.state = req.config.clone();
                     } else if let Some(state) = collect(
-                        guarded("ReadDataSource", e.imp.read(&config, &s.stop_token())).await,
+                        s.guarded("ReadDataSource", e.imp.read(&config, &s.stop_token()))
+                            .await,
                         &mut diags,
                     ) {
                         resp.state = one(
@@ -995,7 +1008,7 @@ impl ProviderRpc for ProviderService {
                     &mut diags,
                 ) {
                     if let Some(opened) = collect(
-                        guarded(
+                        s.guarded(
                             "OpenEphemeralResource",
                             e.imp.open(&config, &s.stop_token()),
                         )
@@ -1030,11 +1043,12 @@ impl ProviderRpc for ProviderService {
             None => diags.extend(unknown_type("ephemeral resource", &req.type_name)),
             Some(e) => {
                 if let Some(at) = collect(
-                    guarded(
-                        "RenewEphemeralResource",
-                        e.imp.renew(req.private.as_deref()),
-                    )
-                    .await,
+                    self.inner
+                        .guarded(
+                            "RenewEphemeralResource",
+                            e.imp.renew(req.private.as_deref()),
+                        )
+                        .await,
                     &mut diags,
                 ) {
                     resp.renew_at = at.map(convert::timestamp);
@@ -1055,11 +1069,12 @@ impl ProviderRpc for ProviderService {
             None => diags.extend(unknown_type("ephemeral resource", &req.type_name)),
             Some(e) => {
                 collect(
-                    guarded(
-                        "CloseEphemeralResource",
-                        e.imp.close(req.private.as_deref()),
-                    )
-                    .await,
+                    self.inner
+                        .guarded(
+                            "CloseEphemeralResource",
+                            e.imp.close(req.private.as_deref()),
+                        )
+                        .await,
                     &mut diags,
                 );
             }
@@ -1156,7 +1171,10 @@ impl ProviderRpc for ProviderService {
                     {
                         resp.deferred = deferred(pb::deferred::Reason::ProviderConfigUnknown);
                     } else {
-                        collect(guarded("PlanAction", e.imp.plan(&config)).await, &mut diags);
+                        collect(
+                            s.guarded("PlanAction", e.imp.plan(&config)).await,
+                            &mut diags,
+                        );
                     }
                 }
             }
@@ -1202,7 +1220,8 @@ impl ProviderRpc for ProviderService {
                         let progress = Progress(ptx);
                         let stop = s.stop_token();
                         collect(
-                            guarded("InvokeAction", e.imp.invoke(&config, &progress, &stop)).await,
+                            s.guarded("InvokeAction", e.imp.invoke(&config, &progress, &stop))
+                                .await,
                             &mut diags,
                         );
                         drop(progress);
