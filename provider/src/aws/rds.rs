@@ -182,6 +182,15 @@ pub struct Until {
     pub promoted: bool,
 }
 
+/// Whether the instance takes changes now (not creating, modifying,
+/// backing up, ...).
+pub fn is_available(db: &DbInstance) -> bool {
+    matches!(
+        db.db_instance_status(),
+        Some("available" | "storage-optimization")
+    )
+}
+
 /// Waits until the instance is usable (and `until`).
 pub async fn wait_available(
     rds: &aws_sdk_rds::Client,
@@ -205,7 +214,7 @@ pub async fn wait_available(
             )
             .into());
         }
-        let ready = matches!(status.as_str(), "available" | "storage-optimization");
+        let ready = is_available(&db);
         let holding = until.settled && !pending(&db).is_empty();
         let still_replica =
             until.promoted && db.read_replica_source_db_instance_identifier().is_some();

@@ -331,9 +331,17 @@ impl Resource for Cache {
         let all_tags = tags::all(aws, &owner, &m.tags.clone().unwrap_or_default());
         let client = aws.elasticache(&region);
         let mut side = SideObjects::load(&req.private, &owner);
-        let remote = describe(aws, &region, &side, &prior)
+        let mut remote = describe(aws, &region, &side, &prior)
             .await?
             .ok_or_else(|| gone(&m.name, "update"))?;
+        if remote.group.status() != Some("available") {
+            // AWS refuses changes while the group is busy (a change made
+            // outside Terraform, a snapshot, maintenance).
+            ec::wait_available(&client, &m.name, limit, &req.stop).await?;
+            remote = describe(aws, &region, &side, &prior)
+                .await?
+                .ok_or_else(|| gone(&m.name, "update"))?;
+        }
         let g = &remote.group;
         let ec2c = aws.ec2(&region);
         let mut attach = None;
@@ -504,6 +512,15 @@ impl Resource for Cache {
         }
         if m.replicas() < have_replicas {
             converge_replicas(&client, &m.name, g, m.replicas(), limit, &req.stop).await?;
+        }
+        // A parameter group left behind by an engine or major change.
+        if let Some(old) = prior.parameter_group_name.as_deref() {
+            let old_key = key::cache_parameter_group(&region, old);
+            if group.as_deref() != Some(old) && side.is_ours(&old_key, None) {
+                ec::delete_parameter_group(&client, old).await?;
+                side.forget(&old_key);
+                side.save(&mut req.private);
+            }
         }
         let mut known = m.clone();
         known.security_group_id = attach.or(prior.security_group_id.clone());

@@ -338,9 +338,17 @@ impl Resource for Db {
         let all_tags = tags::all(aws, &owner, &m.tags.clone().unwrap_or_default());
         let mut side = SideObjects::load(&req.private, &owner);
         let client = aws.rds(&region);
-        let remote = describe(aws, &region, &m.name, &side)
+        let mut remote = describe(aws, &region, &m.name, &side)
             .await?
             .ok_or_else(|| gone(&m.name, "update"))?;
+        if !rds::is_available(&remote.db) {
+            // AWS refuses changes while the instance is busy (a change made
+            // outside Terraform, a backup, a maintenance action).
+            rds::wait_available(&client, &m.name, limit, &req.stop, Until::default()).await?;
+            remote = describe(aws, &region, &m.name, &side)
+                .await?
+                .ok_or_else(|| gone(&m.name, "update"))?;
+        }
         let db = &remote.db;
         let ec2 = aws.ec2(&region);
 
