@@ -1,2 +1,2 @@
-# What the local emulator needs: it has no EKS add-ons.
-cluster_addons = {}
+# Variables for the local emulator (make demo): none differ from AWS's, as
+# the emulator serves every API the platform uses, add-ons included.

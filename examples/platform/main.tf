@@ -7,6 +7,11 @@
 #
 # The workspace is the environment (dev, staging, prod): it selects sizing
 # and protection through the modules and the provider's environment profile.
+#
+# Taking an environment down: dev destroys as is; staging and prod keep
+# their database until its protection is lifted:
+#   terraform apply   -var deletion_protection=false
+#   terraform destroy -var deletion_protection=false
 
 terraform {
   required_version = ">= 1.11"
@@ -59,6 +64,7 @@ module "rds" {
   environment                = local.environment
   subnet_ids                 = module.network.database_subnet_ids
   allowed_security_group_ids = compact([module.kubernetes.cluster_security_group_id])
+  deletion_protection        = var.deletion_protection
 }
 
 module "elasticache" {

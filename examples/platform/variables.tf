@@ -42,3 +42,9 @@ variable "aws_endpoint_url" {
   type        = string
   default     = null
 }
+
+variable "deletion_protection" {
+  description = "The database's deletion protection; default from the environment profile. Set false and apply before `terraform destroy` of staging or prod."
+  type        = bool
+  default     = null
+}

@@ -35,6 +35,12 @@ variable "parameters" {
   default     = null
 }
 
+variable "deletion_protection" {
+  description = "Refuse to delete the database. Default from the environment profile (on in staging and prod); set false before destroying the environment."
+  type        = bool
+  default     = null
+}
+
 variable "tags" {
   description = "Tags."
   type        = map(string)
