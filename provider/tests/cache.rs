@@ -1,14 +1,10 @@
-//! onto_cache against the real Terraform CLI and the moto emulator.
-//!
-//! moto 5.2.5 keeps a deleted replication group `deleting` forever and
-//! lacks DeleteCacheSubnetGroup, parameter groups and replica count
-//! changes, so these tests do not destroy; delete, parameters, replica
-//! changes and transitional states are tested with aws-smithy-mocks in
-//! `src/resources/cache.rs`.
+//! onto_cache against the real Terraform CLI and the emulator, which keeps
+//! ElastiCache's time (groups are `creating` and `modifying` for minutes)
+//! and serves parameter groups, replica count changes and deletion.
 
 mod common;
 
-use common::{apply_checking_secret, workdir, Moto};
+use common::{apply_checking_secret, workdir, Emulator};
 
 const TOKEN: &str = "Auth-T0ken-4f2b9e7d1c";
 
@@ -28,7 +24,7 @@ fn with_token(version: u32) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_secrets_drift_and_updates() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let ec = moto.elasticache().await;
     let ec2 = moto.ec2().await;
     let mut w = workdir();
@@ -120,7 +116,7 @@ async fn lifecycle_secrets_drift_and_updates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_and_the_prod_profile() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let one = |extra: &str| {
         format!("resource \"onto_cache\" \"x\" {{\n  name       = \"x\"\n  subnet_ids = [\"subnet-1\", \"subnet-2\"]\n{extra}}}\n")
@@ -162,4 +158,120 @@ async fn bad_input_and_the_prod_profile() {
         "{}",
         out.combined()
     );
+}
+
+/// Parameters, replicas added and removed, Redis → Valkey in place, and
+/// destroy removing the group with its subnet, security and parameter
+/// groups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parameters_replicas_valkey_and_destroy() {
+    let emulator = Emulator::start();
+    let ec = emulator.elasticache().await;
+    let ec2 = emulator.ec2().await;
+    let mut w = workdir();
+    let base = emulator.provider("dev") + &network();
+    let sessions = |extra: &str| {
+        cache(&format!(
+            "  engine_version = \"7.1\"\n  parameters     = {{ maxmemory-policy = \"allkeys-lru\" }}\n{extra}"
+        ))
+    };
+    w.config(&(base.clone() + &sessions("")));
+    w.apply();
+    assert_eq!(
+        w.state()
+            .attr("onto_cache.sessions", "parameter_group_name"),
+        "sessions-redis7"
+    );
+    let user = ec
+        .describe_cache_parameters()
+        .cache_parameter_group_name("sessions-redis7")
+        .source("user")
+        .send()
+        .await
+        .unwrap();
+    let set: Vec<_> = user
+        .parameters()
+        .iter()
+        .map(|p| (p.parameter_name().unwrap(), p.parameter_value().unwrap()))
+        .collect();
+    assert_eq!(set, [("maxmemory-policy", "allkeys-lru")]);
+    let members = |ec: aws_sdk_elasticache::Client| async move {
+        ec.describe_replication_groups()
+            .replication_group_id("sessions")
+            .send()
+            .await
+            .unwrap()
+            .replication_groups()[0]
+            .member_clusters()
+            .len()
+    };
+    assert_eq!(members(ec.clone()).await, 1, "dev: no replicas");
+
+    for replicas in [2, 1] {
+        w.config(&(base.clone() + &sessions(&format!("  replicas = {replicas}\n"))));
+        assert_eq!(w.plan_actions()["onto_cache.sessions"], ["update"]);
+        w.apply();
+        assert_eq!(members(ec.clone()).await, replicas + 1);
+    }
+
+    // Redis → Valkey in place; the parameters move to a valkey8 group.
+    let valkey = sessions("  replicas = 1\n  engine = \"valkey\"\n").replace("\"7.1\"", "\"8.0\"");
+    w.config(&(base.clone() + &valkey));
+    assert_eq!(w.plan_actions()["onto_cache.sessions"], ["update"]);
+    w.apply();
+    let node = ec
+        .describe_cache_clusters()
+        .cache_cluster_id("sessions-001")
+        .send()
+        .await
+        .unwrap();
+    let node = &node.cache_clusters()[0];
+    assert_eq!(
+        (node.engine(), node.engine_version()),
+        (Some("valkey"), Some("8.0"))
+    );
+    assert_eq!(
+        node.cache_parameter_group()
+            .unwrap()
+            .cache_parameter_group_name(),
+        Some("sessions-valkey8")
+    );
+    w.assert_no_changes();
+
+    let sg = w.state().attr("onto_cache.sessions", "security_group_id");
+    w.run(&[
+        "destroy",
+        "-auto-approve",
+        "-no-color",
+        "-target=onto_cache.sessions",
+    ])
+    .success();
+    assert!(ec
+        .describe_replication_groups()
+        .replication_group_id("sessions")
+        .send()
+        .await
+        .is_err());
+    assert!(ec
+        .describe_cache_subnet_groups()
+        .cache_subnet_group_name("sessions")
+        .send()
+        .await
+        .is_err());
+    for group in ["sessions-redis7", "sessions-valkey8"] {
+        assert!(
+            ec.describe_cache_parameter_groups()
+                .cache_parameter_group_name(group)
+                .send()
+                .await
+                .is_err(),
+            "{group} left behind"
+        );
+    }
+    assert!(ec2
+        .describe_security_groups()
+        .group_ids(&sg)
+        .send()
+        .await
+        .is_err());
 }

@@ -1,13 +1,11 @@
-//! onto_cluster against the real Terraform CLI and the moto emulator.
-//!
-//! moto 5.2.5 has no EKS add-ons, access entries, version updates or
-//! DescribeUpdate: these tests set `addons = {}` and no admins, and those
-//! paths (with DEGRADED add-ons and the upgrade order) are tested with
-//! aws-smithy-mocks in `src/resources/cluster/tests.rs`.
+//! onto_cluster against the real Terraform CLI and the emulator, which
+//! keeps EKS's time (clusters are CREATING for minutes, updates are
+//! InProgress) and serves add-ons, access entries, version updates and
+//! DescribeUpdate.
 
 mod common;
 
-use common::{workdir, Moto};
+use common::{workdir, Emulator};
 
 fn network() -> String {
     "resource \"onto_network\" \"core\" {\n  name               = \"core\"\n  cidr_block         = \"10.0.0.0/16\"\n  availability_zones = [\"eu-west-1a\", \"eu-west-1b\"]\n  nat_mode           = \"none\"\n}\n".into()
@@ -21,7 +19,7 @@ fn cluster(extra: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_node_groups_autoscaling_drift_and_destroy_order() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let sdk = moto.sdk().await;
     let eks = aws_sdk_eks::Client::new(&sdk);
     let iam = aws_sdk_iam::Client::new(&sdk);
@@ -231,9 +229,201 @@ async fn cluster_node_groups_autoscaling_drift_and_destroy_order() {
     assert!(providers.open_id_connect_provider_list().is_empty());
 }
 
+const ADMIN: &str = "arn:aws:iam::123456789012:role/platform-admins";
+
+/// What the emulator's timeline says happened to EKS objects, in order:
+/// `(action, object)`, e.g. `("update-version", "eks:cluster/eu-west-1/editor")`.
+fn eks_changes(emulator: &Emulator) -> Vec<(String, String)> {
+    let timeline = emulator.control("timeline", None);
+    let mut entries: Vec<_> = timeline["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"].as_str().unwrap().starts_with("eks:"))
+        .cloned()
+        .collect();
+    entries.sort_by(|a, b| {
+        a["started"]
+            .as_f64()
+            .partial_cmp(&b["started"].as_f64())
+            .unwrap()
+    });
+    entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                format!(
+                    "{}/{}",
+                    e["kind"].as_str().unwrap(),
+                    e["id"].as_str().unwrap()
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Default add-ons and an admin's access entry; an upgrade across two
+/// minors goes control plane 1.31 → 1.32 → 1.33, then add-ons, then node
+/// groups; a DEGRADED add-on fails the apply at once with AWS's issues.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn addons_access_entries_and_an_upgrade_across_two_minors() {
+    let emulator = Emulator::start();
+    let sdk = emulator.sdk().await;
+    let eks = aws_sdk_eks::Client::new(&sdk);
+    let mut w = workdir();
+    let base = emulator.provider("dev") + &network();
+    let cluster = |version: &str, extra: &str| {
+        format!(
+            "resource \"onto_cluster\" \"main\" {{\n  name                 = \"editor\"\n  kubernetes_version   = \"{version}\"\n  subnet_ids           = onto_network.core.private_subnet_ids\n  admin_principal_arns = [\"{ADMIN}\"]\n  node_groups = {{\n    core = {{ instance_types = [\"m6i.large\"], min_size = 1, max_size = 3 }}\n  }}\n{extra}}}\n"
+        )
+    };
+    w.config(&(base.clone() + &cluster("1.31", "")));
+    w.apply();
+
+    let addons = eks
+        .list_addons()
+        .cluster_name("editor")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        addons.addons(),
+        ["coredns", "eks-pod-identity-agent", "kube-proxy", "vpc-cni"]
+    );
+    let coredns = eks
+        .describe_addon()
+        .cluster_name("editor")
+        .addon_name("coredns")
+        .send()
+        .await
+        .unwrap();
+    let coredns = coredns.addon().unwrap();
+    assert_eq!(coredns.status().map(|s| s.as_str()), Some("ACTIVE"));
+    assert_eq!(
+        coredns.addon_version(),
+        Some("v1.11.1-eksbuild.2"),
+        "the default for 1.31"
+    );
+    let entries = eks
+        .list_access_entries()
+        .cluster_name("editor")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entries.access_entries(), [ADMIN]);
+    let policies = eks
+        .list_associated_access_policies()
+        .cluster_name("editor")
+        .principal_arn(ADMIN)
+        .send()
+        .await
+        .unwrap();
+    assert!(policies.associated_access_policies()[0]
+        .policy_arn()
+        .unwrap()
+        .ends_with("/AmazonEKSClusterAdminPolicy"));
+    // Node groups and add-ons were created after the cluster was ACTIVE.
+    let created = eks_changes(&emulator);
+    assert_eq!(
+        created[0],
+        ("create".into(), "eks:cluster/eu-west-1/editor".into())
+    );
+
+    // Upgrade two minors in one apply.
+    emulator.control("timeline/clear", Some(serde_json::json!({})));
+    w.config(&(base.clone() + &cluster("1.33", "")));
+    assert_eq!(w.plan_actions()["onto_cluster.main"], ["update"]);
+    w.apply();
+    let live = eks.describe_cluster().name("editor").send().await.unwrap();
+    assert_eq!(live.cluster().unwrap().version(), Some("1.33"));
+    let core = w.state().resource("onto_cluster.main")["values"]["node_group_names"]["core"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group = eks
+        .describe_nodegroup()
+        .cluster_name("editor")
+        .nodegroup_name(&core)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(group.nodegroup().unwrap().version(), Some("1.33"));
+    let coredns = eks
+        .describe_addon()
+        .cluster_name("editor")
+        .addon_name("coredns")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        coredns.addon().unwrap().addon_version(),
+        Some("v1.11.3-eksbuild.2")
+    );
+    let order: Vec<(String, String)> = eks_changes(&emulator);
+    let steps: Vec<&str> = order
+        .iter()
+        .map(
+            |(action, object)| match (action.as_str(), object.split('/').next().unwrap()) {
+                ("update-version", "eks:cluster") => "control plane",
+                ("update", "eks:addon") => "add-on",
+                ("update-version", "eks:nodegroup") => "node group",
+                _ => "other",
+            },
+        )
+        .collect();
+    let first_addon = steps
+        .iter()
+        .position(|s| *s == "add-on")
+        .expect("add-ons updated");
+    let first_group = steps
+        .iter()
+        .position(|s| *s == "node group")
+        .expect("nodes updated");
+    assert_eq!(&steps[..2], ["control plane", "control plane"], "{order:?}");
+    assert!(first_addon > 1 && first_group > first_addon, "{order:?}");
+    w.assert_no_changes();
+
+    // An add-on that cannot run: the apply fails at once with AWS's words.
+    emulator.control(
+        "eks/addon-health",
+        Some(serde_json::json!({"addon": "aws-ebs-csi-driver", "issues": [{
+            "code": "InsufficientNumberOfReplicas",
+            "message": "The add-on is unhealthy because it doesn't have the desired number of replicas.",
+        }]})),
+    );
+    let addons = "  addons = {\n    vpc-cni = {}\n    kube-proxy = {}\n    coredns = {}\n    eks-pod-identity-agent = {}\n    aws-ebs-csi-driver = {}\n  }\n";
+    w.config(&(base.clone() + &cluster("1.33", addons)));
+    let started = std::time::Instant::now();
+    let failed = w.run(&["apply", "-auto-approve", "-no-color"]);
+    let text = failed.failure("InsufficientNumberOfReplicas").combined();
+    assert!(text.contains("DEGRADED"), "{text}");
+    assert!(!text.contains("Timed out"), "{text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // Healed: the next apply converges.
+    emulator.control(
+        "eks/addon-health",
+        Some(serde_json::json!({"addon": "aws-ebs-csi-driver", "issues": []})),
+    );
+    w.apply();
+
+    // The admin removed: the access entry goes.
+    let no_admin =
+        cluster("1.33", addons).replace(&format!("  admin_principal_arns = [\"{ADMIN}\"]\n"), "");
+    w.config(&(base + &no_admin));
+    w.apply();
+    let entries = eks
+        .list_access_entries()
+        .cluster_name("editor")
+        .send()
+        .await
+        .unwrap();
+    assert!(entries.access_entries().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let one = |extra: &str| {
         format!("resource \"onto_cluster\" \"x\" {{\n  name       = \"x\"\n  subnet_ids = [\"subnet-1\", \"subnet-2\"]\n{extra}}}\n")
@@ -265,7 +455,7 @@ async fn bad_input() {
 /// format and lifetime are checked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_auth_token() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("dev")
         + &network()

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{apply_checking_secret, workdir, Moto};
+use common::{apply_checking_secret, workdir, Emulator};
 
 const PASSWORD: &str = "Wo-Pa55word-9c1e";
 
@@ -29,7 +29,7 @@ fn with_password(version: u32) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_secrets_drift_upgrades_and_final_snapshots() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let rds = moto.rds().await;
     let ec2 = moto.ec2().await;
     let mut w = workdir();
@@ -261,7 +261,7 @@ async fn lifecycle_secrets_drift_upgrades_and_final_snapshots() {
 /// checked with aws-smithy-mocks in `src/resources/db.rs`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn read_replica() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let replica = "resource \"onto_db\" \"replica\" {\n  name                = \"editor-replica\"\n  subnet_ids          = onto_network.core.database_subnet_ids\n  replicate_source_db = onto_db.editor.arn\n}\n";
     w.config(
@@ -299,7 +299,7 @@ async fn read_replica() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_and_the_prod_profile() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let one = |extra: &str| {
         format!("resource \"onto_db\" \"x\" {{\n  name       = \"x\"\n  subnet_ids = [\"subnet-1\", \"subnet-2\"]\n{extra}}}\n")
@@ -378,7 +378,7 @@ async fn bad_input_and_the_prod_profile() {
 /// but leaves the groups onto did not make.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_adopts_and_leaves_what_it_did_not_make() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let (rds, ec2) = (moto.rds().await, moto.ec2().await);
     let mut w = workdir();
     let base = moto.provider("dev") + &network("core", "eu-west-1", "10.0.0.0/16");
@@ -489,4 +489,97 @@ async fn an_import_adopts_and_leaves_what_it_did_not_make() {
         .send()
         .await
         .expect("its own subnet group is not onto's to delete");
+}
+
+/// Prod: a change held for the maintenance window shows once in
+/// `pending_changes` (the next plan proposes nothing), and is in effect
+/// once the window has passed; a major upgrade moves the managed parameter
+/// group to the new family with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prod_holds_changes_for_the_window_and_upgrades_a_major() {
+    let emulator = Emulator::start();
+    let rds = emulator.rds().await;
+    let mut w = workdir();
+    let base = emulator.provider("prod")
+        + &network("core", "eu-west-1", "10.0.0.0/16").replace(
+            "nat_mode           = \"none\"",
+            "nat_mode = \"none\"\n  prod_overrides = [\"nat_mode\"]",
+        );
+    let ledger = |extra: &str| {
+        format!(
+            "resource \"onto_db\" \"ledger\" {{\n  name                       = \"ledger\"\n  subnet_ids                 = onto_network.core.database_subnet_ids\n  allowed_security_group_ids = [onto_network.core.default_security_group_id]\n  engine_version             = \"16.4\"\n  parameters                 = {{ log_min_duration_statement = \"500\" }}\n{extra}}}\n"
+        )
+    };
+    w.config(&(base.clone() + &ledger("")));
+    w.apply();
+    assert_eq!(
+        w.state().attr("onto_db.ledger", "apply_immediately"),
+        "false"
+    );
+
+    w.config(&(base.clone() + &ledger("  instance_class = \"db.r6g.xlarge\"\n")));
+    assert_eq!(w.plan_actions()["onto_db.ledger"], ["update"]);
+    w.apply();
+    let values = w.state().resource("onto_db.ledger")["values"].clone();
+    assert_eq!(
+        values["pending_changes"],
+        serde_json::json!({"instance_class": "db.r6g.xlarge"})
+    );
+    let live = rds
+        .describe_db_instances()
+        .db_instance_identifier("ledger")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        live.db_instances()[0].db_instance_class(),
+        Some("db.r6g.large")
+    );
+    // Shown once: the held change is not proposed again.
+    w.assert_no_changes();
+
+    // The maintenance window passes: AWS applies it.
+    emulator.control("maintenance-window", Some(serde_json::json!({})));
+    emulator.control("advance", Some(serde_json::json!({"seconds": 3600})));
+    w.assert_no_changes();
+    w.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .success();
+    let values = w.state().resource("onto_db.ledger")["values"].clone();
+    assert_eq!(values["pending_changes"], serde_json::json!({}));
+    let live = rds
+        .describe_db_instances()
+        .db_instance_identifier("ledger")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        live.db_instances()[0].db_instance_class(),
+        Some("db.r6g.xlarge")
+    );
+
+    // A major upgrade, now (prod holds changes unless told otherwise).
+    w.config(
+        &(base
+            + &ledger("  instance_class = \"db.r6g.xlarge\"\n  apply_immediately = true\n")
+                .replace("\"16.4\"", "\"17\"")),
+    );
+    assert_eq!(w.plan_actions()["onto_db.ledger"], ["update"]);
+    w.apply();
+    let live = rds
+        .describe_db_instances()
+        .db_instance_identifier("ledger")
+        .send()
+        .await
+        .unwrap();
+    let db = &live.db_instances()[0];
+    assert!(db.engine_version().unwrap().starts_with("17"), "{db:?}");
+    assert_eq!(
+        db.db_parameter_groups()[0].db_parameter_group_name(),
+        Some("ledger-postgres17")
+    );
+    assert_eq!(
+        w.state().attr("onto_db.ledger", "parameter_group_name"),
+        "ledger-postgres17"
+    );
+    w.assert_no_changes();
 }

@@ -14,7 +14,7 @@ mod common;
 use std::path::Path;
 
 use aws_sdk_ecr::types::{ReplicationConfiguration, ReplicationRule};
-use common::{workdir, Moto};
+use common::{workdir, Emulator};
 
 const DR_KEY: &str =
     "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -31,7 +31,7 @@ fn rules_to(rules: &[ReplicationRule], region: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn primary_and_dr_region_end_to_end() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let sdk = moto.sdk().await;
     let ecr = aws_sdk_ecr::Client::new(&sdk);
     let mut w = workdir();
@@ -170,7 +170,7 @@ async fn primary_and_dr_region_end_to_end() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objectives_that_cannot_be_met_fail_the_plan() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let dr = |extra: &str| {
         format!("resource \"onto_dr_region\" \"dr\" {{\n  name       = \"x\"\n  dr_region  = \"eu-central-1\"\n  db_arn     = \"arn:aws:rds:eu-west-1:123456789012:db:editor\"\n  dr_kms_key = \"{DR_KEY}\"\n{extra}}}\n")

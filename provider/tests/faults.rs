@@ -24,7 +24,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 
-use common::{copy_tree, workdir, Moto};
+use common::{copy_tree, workdir, Emulator};
 
 type Body = Full<Bytes>;
 
@@ -276,7 +276,7 @@ async fn proxy(upstream: String, mode: Mode) -> Proxy {
 
 /// Objects of each kind in the emulator, to prove nothing is duplicated
 /// or lost: compared with what a fault-free apply makes.
-async fn inventory(moto: &Moto) -> BTreeMap<&'static str, usize> {
+async fn inventory(moto: &Emulator) -> BTreeMap<&'static str, usize> {
     let sdk = moto.sdk().await;
     let ec2 = moto.ec2().await;
     let mut out = BTreeMap::new();
@@ -421,7 +421,7 @@ async fn inventory(moto: &Moto) -> BTreeMap<&'static str, usize> {
 
 /// What a fault-free apply of the platform makes.
 async fn reference() -> BTreeMap<&'static str, usize> {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let (w, platform) = platform_workdir(&moto.url);
     assert!(tf(&w, &platform, &["workspace", "new", "dev", "-no-color"])
         .status
@@ -515,7 +515,7 @@ fn apply_and_plan(w: &tfplugin::testing::Workdir, platform: &Path, what: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn platform_converges_through_a_faulty_network() {
     let want = reference().await;
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let proxy = proxy(moto.url.clone(), Mode::Faults).await;
     let (w, platform) = platform_workdir(&proxy.url);
     assert!(tf(&w, &platform, &["workspace", "new", "dev", "-no-color"])
@@ -539,7 +539,7 @@ async fn platform_converges_through_a_faulty_network() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lost_create_responses_make_no_twins() {
     let want = reference().await;
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let proxy = proxy(moto.url.clone(), Mode::LoseCreates).await;
     let (w, platform) = platform_workdir(&proxy.url);
     assert!(tf(&w, &platform, &["workspace", "new", "dev", "-no-color"])
@@ -572,7 +572,7 @@ async fn lost_create_responses_make_no_twins() {
 /// delete hands it over to the create) instead of rebuilding the network.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_create_is_resumed_not_replaced() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let proxy = proxy(moto.url.clone(), Mode::Refuse("CreateNatGateway")).await;
     let mut w = workdir();
     w.config(
@@ -650,7 +650,7 @@ fn provider_child(terraform: u32) -> Option<u32> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_provider_is_recovered_by_the_next_apply() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let ec2 = moto.ec2().await;
     let (w, platform) = platform_workdir(&moto.url);
     assert!(tf(&w, &platform, &["workspace", "new", "dev", "-no-color"])

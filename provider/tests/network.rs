@@ -3,7 +3,7 @@
 mod common;
 
 use aws_sdk_ec2::types::Filter;
-use common::{workdir, Moto};
+use common::{workdir, Emulator};
 
 fn config(azs: &[&str], extra: &str) -> String {
     let azs: Vec<String> = azs.iter().map(|a| format!("\"{a}\"")).collect();
@@ -19,7 +19,7 @@ fn vpc_filter(vpc: &str) -> Filter {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn layout_drift_growth_and_guarded_destroy() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let ec2 = moto.ec2().await;
     let mut w = workdir();
     let base = moto.provider("dev");
@@ -172,7 +172,7 @@ async fn layout_drift_growth_and_guarded_destroy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_and_prod_defaults() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("dev");
     let cases = [

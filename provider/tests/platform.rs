@@ -3,14 +3,15 @@
 //! with the emulator's backend file, workspace `dev`, apply, outputs, and
 //! a second plan with no changes — then `staging` and `prod` beside it in
 //! the same account and region, each with an empty second plan and dev's
-//! objects untouched.
+//! objects untouched; then dev destroyed, and prod destroyed once its
+//! database's protection is lifted, each leaving the others in place.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{copy_tree, workdir, Moto};
+use common::{copy_tree, workdir, Emulator};
 
 fn run(mut c: Command, dir: &Path, args: &[&str]) -> String {
     let out = c.args(args).current_dir(dir).output().unwrap();
@@ -29,7 +30,7 @@ fn run(mut c: Command, dir: &Path, args: &[&str]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn platform_example_in_workspace_dev() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     w.use_mirror(env!("CARGO_PKG_VERSION"))
         .env("AWS_ACCESS_KEY_ID", "test")
@@ -238,6 +239,96 @@ async fn platform_example_in_workspace_dev() {
         Some(0),
         "dev changed by the others"
     );
+
+    // Dev comes down completely; staging and prod stay.
+    tf(
+        &[
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            "-var-file=emulator.tfvars",
+        ],
+        &platform,
+    );
+    assert_eq!(db_names(&rds).await, ["editor-prod", "editor-staging"]);
+    assert_eq!(vpc_count(&ec2).await, 2);
+    let eks = aws_sdk_eks::Client::new(&moto.sdk().await);
+    let clusters = eks.list_clusters().send().await.unwrap();
+    let mut clusters: Vec<&str> = clusters.clusters().iter().map(String::as_str).collect();
+    clusters.sort();
+    assert_eq!(clusters, ["onto-prod", "onto-staging"]);
+
+    // Prod refuses while its database is protected, then comes down.
+    tf(&["workspace", "select", "prod", "-no-color"], &platform);
+    let refused = w
+        .command(&[
+            "destroy",
+            "-auto-approve",
+            "-no-color",
+            "-var-file=emulator.tfvars",
+        ])
+        .current_dir(&platform)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&refused.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!refused.status.success());
+    assert!(
+        text.contains("deletion protection") || text.contains("deletion_protection"),
+        "{text}"
+    );
+    assert!(
+        db_names(&rds).await.contains(&"editor-prod".to_owned()),
+        "prod's database survives a refused destroy"
+    );
+    let lift = [
+        "-auto-approve",
+        "-no-color",
+        "-var-file=emulator.tfvars",
+        "-var=deletion_protection=false",
+    ];
+    tf(&[&["apply"][..], &lift[..]].concat(), &platform);
+    tf(&[&["destroy"][..], &lift[..]].concat(), &platform);
+    assert_eq!(db_names(&rds).await, ["editor-staging"]);
+    assert_eq!(vpc_count(&ec2).await, 1);
+    tf(&["workspace", "select", "staging", "-no-color"], &platform);
+    let staging = w
+        .command(&[
+            "plan",
+            "-detailed-exitcode",
+            "-no-color",
+            "-var-file=emulator.tfvars",
+        ])
+        .current_dir(&platform)
+        .output()
+        .unwrap();
+    assert_eq!(
+        staging.status.code(),
+        Some(0),
+        "staging changed by the others"
+    );
+}
+
+async fn db_names(rds: &aws_sdk_rds::Client) -> Vec<String> {
+    let dbs = rds.describe_db_instances().send().await.unwrap();
+    let mut names: Vec<String> = dbs
+        .db_instances()
+        .iter()
+        .filter(|d| d.db_instance_status() != Some("deleting"))
+        .filter_map(|d| d.db_instance_identifier().map(str::to_owned))
+        .collect();
+    names.sort();
+    names
+}
+
+async fn vpc_count(ec2: &aws_sdk_ec2::Client) -> usize {
+    let vpcs = ec2.describe_vpcs().send().await.unwrap();
+    vpcs.vpcs()
+        .iter()
+        .filter(|v| v.is_default() != Some(true))
+        .count()
 }
 
 /// The VPC id in `terraform state show` output of the network.

@@ -2,11 +2,11 @@
 
 mod common;
 
-use common::{workdir, Moto};
+use common::{workdir, Emulator};
 
 #[test]
 fn caller_identity_and_allowed_accounts() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("staging");
     w.config(&(base.clone() + "data \"onto_caller_identity\" \"me\" {}\n\noutput \"me\" {\n  value = data.onto_caller_identity.me\n}\n"));
@@ -28,7 +28,7 @@ fn caller_identity_and_allowed_accounts() {
 
 #[test]
 fn provider_configuration_errors_are_clear() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("dev");
     let data = "data \"onto_caller_identity\" \"me\" {}\n";
@@ -45,7 +45,7 @@ fn provider_configuration_errors_are_clear() {
 
 #[test]
 fn assume_role_and_configuration_known_only_at_apply() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     // The endpoint comes from another resource: unknown while planning.
     let hcl = format!(

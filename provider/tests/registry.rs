@@ -3,7 +3,7 @@
 mod common;
 
 use aws_sdk_ecr::types::ImageTagMutability;
-use common::{workdir, Moto};
+use common::{workdir, Emulator};
 
 const CONFIG: &str = r#"
 resource "onto_registry" "api" {
@@ -26,7 +26,7 @@ resource "onto_registry" "api" {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_import_drift_update_replace_destroy() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let ecr = moto.ecr().await;
     let mut w = workdir();
     let base = moto.provider("dev");
@@ -156,7 +156,7 @@ async fn lifecycle_import_drift_update_replace_destroy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_block_with_identity_and_adoption_after_a_lost_create() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let ecr = moto.ecr().await;
     let mut w = workdir();
     let base = moto.provider_in_stack("dev", "test/registry");
@@ -224,7 +224,7 @@ async fn import_block_with_identity_and_adoption_after_a_lost_create() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_fails_at_plan_on_the_attribute() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("prod");
     let cases = [

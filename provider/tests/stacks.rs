@@ -10,7 +10,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{workdir, Moto};
+use common::{workdir, Emulator};
 use tfplugin::testing::Workdir;
 
 const DR_REGION: &str = "eu-central-1";
@@ -84,13 +84,13 @@ resource "onto_dr_region" "dr" {{
     hcl
 }
 
-fn provider(moto: &Moto, region: &str, environment: &str) -> String {
+fn provider(moto: &Emulator, region: &str, environment: &str) -> String {
     moto.provider(environment)
         .replace(&format!("\"{}\"", common::REGION), &format!("\"{region}\""))
 }
 
 /// What the emulator holds, by kind, for objects named `shared`.
-async fn census(moto: &Moto) -> BTreeMap<&'static str, usize> {
+async fn census(moto: &Emulator) -> BTreeMap<&'static str, usize> {
     let sdk = moto.sdk().await;
     let mut out = BTreeMap::new();
     for region in [common::REGION, "us-east-1"] {
@@ -185,7 +185,7 @@ fn expect(pairs: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
     pairs.iter().copied().collect()
 }
 
-fn root(moto: &Moto, hcl: &str) -> Workdir {
+fn root(moto: &Emulator, hcl: &str) -> Workdir {
     let mut w = workdir();
     w.config(hcl);
     let _ = moto;
@@ -207,7 +207,7 @@ async fn same_names_other_environment() {
 }
 
 async fn two_stacks_in_one_region(second_env: &str) {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut a = root(
         &moto,
         &(provider(&moto, common::REGION, "dev") + &config(common::REGION, true, true)),
@@ -276,7 +276,7 @@ async fn two_stacks_in_one_region(second_env: &str) {
 /// leaves the second intact, and the second's next plan is empty.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn same_names_other_region() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut a = root(
         &moto,
         &(provider(&moto, common::REGION, "dev") + &config(common::REGION, false, false)),

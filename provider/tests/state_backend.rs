@@ -7,9 +7,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
-use common::{workdir, Moto};
+use common::{workdir, Emulator};
 
-async fn moto_ddb_delete(moto: &Moto, table: &str) {
+async fn moto_ddb_delete(moto: &Emulator, table: &str) {
     moto.dynamodb()
         .await
         .delete_table()
@@ -21,7 +21,7 @@ async fn moto_ddb_delete(moto: &Moto, table: &str) {
 
 /// Waits until the staging workspace's state lock is held (a DynamoDB lock
 /// item, or an S3 lockfile), so the contending apply really contends.
-async fn wait_for_lock(moto: &Moto, label: &str) {
+async fn wait_for_lock(moto: &Emulator, label: &str) {
     let (s3, ddb) = (moto.s3().await, moto.dynamodb().await);
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -96,7 +96,7 @@ output "backend_config" {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_import_drift_update_and_guarded_destroy() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let (s3, ddb) = (moto.s3().await, moto.dynamodb().await);
     let mut w = workdir();
     let base = moto.provider("dev");
@@ -254,7 +254,7 @@ async fn lifecycle_import_drift_update_and_guarded_destroy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prod_backends_are_guarded() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("prod");
     w.config(&(base.clone() + "resource \"onto_state_backend\" \"tf\" {\n  bucket = \"onto-state-prod\"\n  force_destroy = true\n}\n"));
@@ -308,7 +308,7 @@ async fn an_imported_backend_keeps_the_lock_table_it_came_with() {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let (s3, ddb) = (moto.s3().await, moto.dynamodb().await);
     let bucket = "team-state";
     s3.create_bucket()
@@ -398,7 +398,7 @@ async fn an_imported_backend_keeps_the_lock_table_it_came_with() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_bucket_names_fail_at_plan() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("dev");
     for (bucket, message) in [
@@ -425,7 +425,7 @@ async fn bad_bucket_names_fail_at_plan() {
 /// DynamoDB locking and again with S3 lockfiles.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workspaces_on_the_bootstrapped_backend() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let s3 = moto.s3().await;
 
     // 1. Bootstrap with local state.

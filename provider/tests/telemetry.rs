@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{workdir, Moto};
+use common::{workdir, Emulator};
 
 const OIDC: &str =
     "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC123";
@@ -14,7 +14,7 @@ fn telemetry(extra: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workspace_role_and_logs() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let sdk = moto.sdk().await;
     let amp = aws_sdk_amp::Client::new(&sdk);
     let iam = aws_sdk_iam::Client::new(&sdk);
@@ -140,7 +140,7 @@ async fn workspace_role_and_logs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input() {
-    let moto = Moto::start();
+    let moto = Emulator::start();
     let mut w = workdir();
     let dev = moto.provider("dev");
     for (extra, message) in [

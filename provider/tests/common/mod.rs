@@ -1,6 +1,8 @@
-//! Shared pieces of the provider's acceptance tests: a moto server on a
-//! free loopback port per test, the provider block pointing at it, and SDK
-//! clients for changes made "out of band".
+//! Shared pieces of the provider's acceptance tests: an emulator (moto with
+//! onto's extension, `tools/emulator`) on a free loopback port per test,
+//! the provider block pointing at it, SDK clients for changes made "out of
+//! band", and the emulator's control API (AWS time passing, maintenance
+//! windows, add-on health).
 
 #![allow(dead_code)]
 
@@ -14,8 +16,12 @@ use tfplugin::testing::Workdir;
 pub const SOURCE: &str = "onto-platform/onto";
 pub const REGION: &str = "eu-west-1";
 
-/// A moto server, stopped when dropped.
-pub struct Moto {
+/// AWS's durations in the tests: 1/600 (an EKS cluster's ten minutes take
+/// one second), so waiters wait without slowing the suite down.
+pub const TIME_SCALE: &str = "1/600";
+
+/// An emulator, stopped when dropped.
+pub struct Emulator {
     child: Child,
     pub url: String,
 }
@@ -29,8 +35,14 @@ fn emulator_binary() -> PathBuf {
         .expect("no emulator: run `make tools` (installs it into .tools/)")
 }
 
-impl Moto {
-    pub fn start() -> Moto {
+impl Emulator {
+    pub fn start() -> Emulator {
+        Emulator::start_scaled(TIME_SCALE)
+    }
+
+    /// An emulator whose AWS durations are scaled by `time_scale` (a
+    /// fraction such as `1/60`), for tests that need time to act in.
+    pub fn start_scaled(time_scale: &str) -> Emulator {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -38,6 +50,7 @@ impl Moto {
         let child = Command::new(emulator_binary())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .env("ONTO_EMULATOR_TIME_SCALE", time_scale)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -50,10 +63,36 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Moto {
+        Emulator {
             child,
             url: format!("http://127.0.0.1:{port}"),
         }
+    }
+
+    /// Calls the emulator's control API (`/onto-emulator/PATH`): a POST
+    /// with `body`, or a GET without; the JSON answer.
+    pub fn control(&self, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).expect("connect to the emulator");
+        let request = match &body {
+            Some(b) => {
+                let b = b.to_string();
+                format!("POST /onto-emulator/{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len())
+            }
+            None => format!(
+                "GET /onto-emulator/{path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            ),
+        };
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("receive");
+        let (head, json) = response.split_once("\r\n\r\n").expect("an HTTP response");
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "control {path}: {response}"
+        );
+        serde_json::from_str(json).expect("a JSON answer")
     }
 
     /// The provider block for this emulator.
@@ -133,7 +172,7 @@ impl Moto {
     }
 }
 
-impl Drop for Moto {
+impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
