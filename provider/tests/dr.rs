@@ -1,13 +1,8 @@
 //! `examples/dr` applied end to end on the emulator: a primary region and
 //! its DR region, the drill action, drift of a replication rule, import,
-//! and destroy.
-//!
-//! moto keeps a single ECR replication rule, so keeping other stacks' rules
-//! is tested with aws-smithy-mocks in `src/aws/ecr.rs`.
-//! moto 5.2.5 lacks automated-backup replication, and its
-//! PromoteReadReplica leaves the source recorded (so a promotion never
-//! completes there): backups mode and the promotion with its progress
-//! events are tested with aws-smithy-mocks (`src/actions`, `src/resources`).
+//! and destroy; a failover through the CLI (the replica promoted, with its
+//! progress) and the fail-back of the runbook; the backups mode with
+//! replicated automated backups.
 
 mod common;
 
@@ -196,4 +191,175 @@ async fn objectives_that_cannot_be_met_fail_the_plan() {
     );
     w.run(&["plan", "-no-color"])
         .failure("DR in the primary region");
+}
+
+const PRIMARY_NET: &str = "resource \"onto_network\" \"primary\" {\n  name               = \"primary\"\n  cidr_block         = \"10.30.0.0/16\"\n  availability_zones = [\"eu-west-1a\", \"eu-west-1b\"]\n  nat_mode           = \"none\"\n}\n\nresource \"onto_network\" \"dr\" {\n  name               = \"dr\"\n  region             = \"eu-central-1\"\n  cidr_block         = \"10.31.0.0/16\"\n  availability_zones = [\"eu-central-1a\", \"eu-central-1b\"]\n  nat_mode           = \"none\"\n}\n\nresource \"onto_db\" \"editor\" {\n  name                = \"editor\"\n  subnet_ids          = onto_network.primary.database_subnet_ids\n  allowed_cidr_blocks = [\"10.30.0.0/16\"]\n}\n";
+
+/// An `onto_dr_region` for `db`, replicating into `region`'s subnets, with
+/// its drill and failover actions.
+fn dr_block(label: &str, db: &str, region: &str, subnets: &str) -> String {
+    let key = DR_KEY.replace("eu-central-1", region);
+    format!(
+        "resource \"onto_dr_region\" \"{label}\" {{\n  name                   = \"{label}\"\n  dr_region              = \"{region}\"\n  db_arn                 = {db}.arn\n  dr_kms_key             = \"{key}\"\n  dr_subnet_ids          = {subnets}\n  dr_allowed_cidr_blocks = [\"10.0.0.0/8\"]\n}}\n\naction \"onto_dr_failover\" \"{label}\" {{\n  config {{\n    replica_id = onto_dr_region.{label}.replica_id\n    dr_region  = onto_dr_region.{label}.dr_region\n  }}\n}}\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failover_and_fail_back_through_the_cli() {
+    let emulator = Emulator::start();
+    let dr_rds = emulator.rds_in("eu-central-1").await;
+    let rds = emulator.rds().await;
+    let mut w = workdir();
+    let base = emulator.provider("dev") + PRIMARY_NET;
+    let to_dr = dr_block(
+        "dr",
+        "onto_db.editor",
+        "eu-central-1",
+        "onto_network.dr.database_subnet_ids",
+    );
+    w.config(&(base.clone() + &to_dr));
+    // The replica reports 30 s of lag: the RPO comes from CloudWatch.
+    emulator.control("rds/replica-lag", Some(serde_json::json!({"seconds": 30})));
+    w.apply();
+    w.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .success();
+    let dr = w.state().resource("onto_dr_region.dr")["values"].clone();
+    assert_eq!(dr["rpo_estimate"], "30s", "{dr}");
+    assert!(
+        dr["rpo_source"]
+            .as_str()
+            .unwrap()
+            .contains("CloudWatch ReplicaLag"),
+        "{dr}"
+    );
+    assert_eq!(dr["objectives_met"], true);
+    assert_eq!(dr["replica_id"], "dr-db");
+
+    // Failover: the replica is promoted; the CLI shows its progress.
+    let failover = w
+        .run(&[
+            "apply",
+            "-invoke=action.onto_dr_failover.dr",
+            "-auto-approve",
+            "-no-color",
+        ])
+        .success();
+    let text = failover.combined();
+    assert!(text.contains("modifying"), "progress events: {text}");
+    assert!(text.contains("eu-central-1"), "{text}");
+    let promoted = dr_rds
+        .describe_db_instances()
+        .db_instance_identifier("dr-db")
+        .send()
+        .await
+        .unwrap();
+    let promoted = &promoted.db_instances()[0];
+    assert_eq!(promoted.db_instance_status(), Some("available"));
+    assert_eq!(promoted.read_replica_source_db_instance_identifier(), None);
+    // The plan after the failover records it and changes nothing in AWS.
+    w.run(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .success();
+    assert_eq!(w.state().attr("onto_dr_region.dr", "promoted"), "true");
+    let actions = w.plan_actions();
+    assert!(
+        actions.values().flatten().all(|a| a != "delete"),
+        "nothing is destroyed after a failover: {actions:?}"
+    );
+
+    // Fail-back, as the runbook says: the promoted database becomes an
+    // onto_db of this configuration, the DR resource leaves state without
+    // touching AWS, and a DR region from the new primary back to the old
+    // region is declared, then failed over.
+    let adopt = "\nresource \"onto_db\" \"dr_primary\" {\n  name       = \"dr-db\"\n  region     = \"eu-central-1\"\n  subnet_ids = onto_network.dr.database_subnet_ids\n}\n\nimport {\n  to = onto_db.dr_primary\n  id = \"eu-central-1:dr-db\"\n}\n\nremoved {\n  from = onto_dr_region.dr\n  lifecycle {\n    destroy = false\n  }\n}\n";
+    w.config(&(base.clone() + adopt));
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(out.stdout().contains("1 imported"), "{}", out.stdout());
+    assert!(dr_rds
+        .describe_db_instances()
+        .db_instance_identifier("dr-db")
+        .send()
+        .await
+        .is_ok());
+    let back = dr_block(
+        "back",
+        "onto_db.dr_primary",
+        "eu-west-1",
+        "onto_network.primary.database_subnet_ids",
+    );
+    let adopted = adopt.split("\nimport {").next().unwrap();
+    w.config(&(base.clone() + adopted + &back));
+    w.apply();
+    assert_eq!(
+        w.state().attr("onto_dr_region.back", "objectives_met"),
+        "true"
+    );
+    let replica = rds
+        .describe_db_instances()
+        .db_instance_identifier("back-db")
+        .send()
+        .await
+        .unwrap();
+    assert!(replica.db_instances()[0]
+        .read_replica_source_db_instance_identifier()
+        .unwrap()
+        .ends_with(":eu-central-1:123456789012:db:dr-db"));
+    w.run(&[
+        "apply",
+        "-invoke=action.onto_dr_failover.back",
+        "-auto-approve",
+        "-no-color",
+    ])
+    .success();
+    let replica = rds
+        .describe_db_instances()
+        .db_instance_identifier("back-db")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replica.db_instances()[0].read_replica_source_db_instance_identifier(),
+        None,
+        "failed back: the primary region serves again"
+    );
+}
+
+/// Backups mode: automated backups replicated to the DR region, the RPO
+/// measured from their latest restorable time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicated_backups_mode() {
+    let emulator = Emulator::start();
+    let dr_rds = emulator.rds_in("eu-central-1").await;
+    let mut w = workdir();
+    let dr = format!(
+        "resource \"onto_dr_region\" \"dr\" {{\n  name       = \"dr\"\n  dr_region  = \"eu-central-1\"\n  db_arn     = onto_db.editor.arn\n  dr_kms_key = \"{DR_KEY}\"\n  db_mode    = \"backups\"\n  rto_target = \"30m\"\n}}\n"
+    );
+    w.config(&(emulator.provider("dev") + PRIMARY_NET + &dr));
+    w.apply();
+    let backups = dr_rds
+        .describe_db_instance_automated_backups()
+        .db_instance_identifier("editor")
+        .send()
+        .await
+        .unwrap();
+    let backups = backups.db_instance_automated_backups();
+    assert_eq!(backups.len(), 1);
+    assert_eq!(backups[0].region(), Some("eu-west-1"));
+    let values = w.state().resource("onto_dr_region.dr")["values"].clone();
+    assert_eq!(values["objectives_met"], true, "{values}");
+    assert!(
+        values["rpo_source"].as_str().unwrap().contains("backup"),
+        "{values}"
+    );
+    w.destroy();
+    let after = dr_rds
+        .describe_db_instance_automated_backups()
+        .db_instance_identifier("editor")
+        .send()
+        .await;
+    assert!(
+        after
+            .map(|b| b.db_instance_automated_backups().is_empty())
+            .unwrap_or(true),
+        "replication stopped on destroy"
+    );
 }

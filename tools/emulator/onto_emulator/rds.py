@@ -102,8 +102,15 @@ def _instances_over_time() -> None:
         source_id = db_kwargs["source_db_instance_identifier"]
         source = self.find_db_from_id(source_id)
         cross = source.region != self.region_name
+        # moto resolves the subnet group in the source's region; AWS in the
+        # replica's.
+        group = db_kwargs.pop("db_subnet_group_name", None)
+        if group:
+            self.describe_db_subnet_groups(group)
         db = replica(self, db_kwargs)
         db.backend = self
+        if group:
+            db.db_subnet_group_name = group
         db.tags = list(db_kwargs.get("tags") or [])
         db.status = "creating"
         db.pending_modified_values = None

@@ -19,6 +19,15 @@ def _db(rds, name="editor", **kw):
     return rds.create_db_instance(**args)["DBInstance"]
 
 
+def _subnets(region):
+    ec2 = boto3.client("ec2", region)
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    return [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
+        for i, az in enumerate("ab")
+    ]
+
+
 def _status(rds, name="editor"):
     return rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"][0]["DBInstanceStatus"]
 
@@ -142,10 +151,18 @@ def test_a_promoted_replica_stands_alone(aws, settle):
     dr = boto3.client("rds", "eu-central-1")
     source = _db(primary_rds)
     settle()
+    with pytest.raises(ClientError) as e:
+        dr.create_db_instance_read_replica(
+            DBInstanceIdentifier="editor-dr", SourceDBInstanceIdentifier=source["DBInstanceArn"], DBSubnetGroupName="dr"
+        )
+    assert _code(e) == "DBSubnetGroupNotFoundFault", "the subnet group is looked up in the replica's region"
+    dr_subnets = _subnets("eu-central-1")
+    dr.create_db_subnet_group(DBSubnetGroupName="dr", DBSubnetGroupDescription="d", SubnetIds=dr_subnets)
     replica = dr.create_db_instance_read_replica(
-        DBInstanceIdentifier="editor-dr", SourceDBInstanceIdentifier=source["DBInstanceArn"], SourceRegion="eu-west-1"
+        DBInstanceIdentifier="editor-dr", SourceDBInstanceIdentifier=source["DBInstanceArn"], DBSubnetGroupName="dr"
     )["DBInstance"]
     assert replica["DBInstanceStatus"] == "creating"
+    assert sorted(s["SubnetIdentifier"] for s in replica["DBSubnetGroup"]["Subnets"]) == sorted(dr_subnets)
     settle()
     replica = dr.describe_db_instances(DBInstanceIdentifier="editor-dr")["DBInstances"][0]
     assert replica["ReadReplicaSourceDBInstanceIdentifier"] == source["DBInstanceArn"]

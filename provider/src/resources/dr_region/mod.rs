@@ -394,13 +394,9 @@ async fn ensure_db_copy(cx: &Ctx<'_>, side: &mut SideObjects) -> Result<()> {
             )
         })?;
     let subnets = m.dr_subnet_ids.clone().unwrap_or_default();
-    // The DR subnet group keeps the primary's name, so a promoted replica
-    // reads like its primary.
-    let group = primary
-        .db_subnet_group()
-        .and_then(|g| g.db_subnet_group_name())
-        .unwrap_or(&id)
-        .to_owned();
+    // The DR subnet group is named like the replica: the primary's name may
+    // be taken in the DR region (a fail-back to the old primary's region).
+    let group = id.clone();
     rds::ensure_subnet_group(
         &rds_dr,
         &rds::SubnetGroup {

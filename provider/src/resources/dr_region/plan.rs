@@ -72,12 +72,23 @@ pub async fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
         return Ok(());
     }
     if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
-        req.plan.set("region", aws.region.clone());
+        // The primary's region: the database's, or the provider's.
+        match req.plan.get("db_arn") {
+            Value::Unknown(_) => {}
+            arn => {
+                let region = arn
+                    .as_str()
+                    .map(|a| arn_part(a, 3).to_owned())
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| aws.region.clone());
+                req.plan.set("region", region);
+            }
+        }
     }
     if req.plan.get("region").as_str() == req.plan.get("dr_region").as_str() {
         return Err(Diagnostic::error(
             "DR in the primary region",
-            "dr_region must differ from the primary region (the provider's region by default).",
+            "dr_region must differ from the primary region (the database's, or the provider's when there is none).",
         )
         .at(AttributePath::attr("dr_region"))
         .into());
@@ -144,10 +155,15 @@ pub async fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
         req.plan.set("promoted", false);
         let dr_bucket = m.dr_bucket();
         req.plan.set("dr_bucket", dr_bucket);
-        if m.db_arn.is_none() {
+        // No database, or its backups only: no replica (an unknown db_arn is
+        // a database still to be made).
+        let no_db = req.plan.get("db_arn").is_null();
+        if no_db || m.mode() == Mode::Backups {
             req.plan.set("replica_id", Value::Null);
             req.plan.set("replica_arn", Value::Null);
             req.plan.set("replica_endpoint", Value::Null);
+        }
+        if no_db {
             let e = objectives::estimate(m.mode(), &Observed::default());
             req.plan.set("rpo_estimate", objectives::human(e.rpo));
             req.plan.set("rto_estimate", objectives::human(e.rto));

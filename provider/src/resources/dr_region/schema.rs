@@ -11,7 +11,7 @@ pub fn schema() -> Schema {
         Block::new()
             .describe("A disaster-recovery region for a primary environment: ECR replication of its repositories (merged with other stacks' rules), a cross-region read replica of its database (or replicated automated backups), replication of its Terraform state bucket to a versioned DR bucket with a DR lock table, and recovery objectives estimated from live state and checked against targets at plan time.")
             .attribute(Attribute::string("name").required().requires_replace().validate(tfplugin::validate::length_between(1, 40)).describe("Names the DR objects (the replica `<name>-db`, the role `<name>-<region>-state-replication`, ...)."))
-            .attribute(Attribute::string("region").optional().computed().requires_replace().use_state_for_unknown().validate(validators::region()).describe("The primary region; defaults to the provider's."))
+            .attribute(Attribute::string("region").optional().computed().requires_replace().use_state_for_unknown().validate(validators::region()).describe("The primary region: the database's (`db_arn`) by default, else the provider's."))
             .attribute(Attribute::string("dr_region").required().requires_replace().validate(validators::region()).describe("The DR region."))
             .attribute(Attribute::new("repository_prefixes", Type::list(Type::String)).optional().describe("ECR repository name prefixes to replicate (e.g. `onto/`)."))
             .attribute(Attribute::string("db_arn").optional().requires_replace().describe("ARN of the primary database (`onto_db.arn`)."))
