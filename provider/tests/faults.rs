@@ -728,3 +728,106 @@ async fn a_killed_provider_is_recovered_by_the_next_apply() {
     let want = reference().await;
     assert_eq!(inventory(&moto).await, want, "duplicated or lost objects");
 }
+
+/// Ctrl-C during a long wait (an RDS instance `creating` for minutes of
+/// AWS time): Terraform asks the provider to stop, the wait ends at once
+/// with what exists saved in state, and the next apply finishes the same
+/// instance instead of replacing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_a_wait_saves_state_and_the_next_apply_resumes() {
+    // Six AWS minutes of `creating` take 18 s: time to interrupt.
+    let emulator = Emulator::start_scaled("1/20");
+    let rds = emulator.rds().await;
+    let mut w = workdir();
+    w.config(
+        &(emulator.provider("dev")
+            + "resource \"onto_network\" \"n\" {\n  name               = \"n\"\n  cidr_block         = \"10.0.0.0/16\"\n  availability_zones = [\"eu-west-1a\", \"eu-west-1b\"]\n  nat_mode           = \"none\"\n}\n\nresource \"onto_db\" \"slow\" {\n  name       = \"slow\"\n  subnet_ids = onto_network.n.database_subnet_ids\n}\n"),
+    );
+    let apply = w
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let creating = rds
+            .describe_db_instances()
+            .db_instance_identifier("slow")
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.db_instances().first().cloned())
+            .is_some_and(|d| d.db_instance_status() == Some("creating"));
+        if creating {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the instance never started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let interrupted = std::time::Instant::now();
+    assert!(std::process::Command::new("kill")
+        .args(["-INT", &apply.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let out = apply.wait_with_output().unwrap();
+    let stopped_in = interrupted.elapsed();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "the interrupted apply fails: {text}");
+    assert!(
+        stopped_in < Duration::from_secs(5),
+        "Terraform took {stopped_in:?} to stop:\n{text}"
+    );
+    assert!(
+        text.contains("Interrupted while waiting for database slow"),
+        "{text}"
+    );
+    let state = w.state();
+    assert_eq!(
+        state.attr("onto_db.slow", "name"),
+        "slow",
+        "the partial instance is saved in state"
+    );
+    let status = rds
+        .describe_db_instances()
+        .db_instance_identifier("slow")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status.db_instances()[0].db_instance_status(),
+        Some("creating"),
+        "AWS goes on creating"
+    );
+
+    let resumed = w.apply();
+    assert!(
+        resumed
+            .combined()
+            .contains("Resuming an interrupted create"),
+        "{}",
+        resumed.combined()
+    );
+    let timeline = emulator.control("timeline", None);
+    let db_changes: Vec<&str> = timeline["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "rds:db")
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        db_changes,
+        ["create"],
+        "one instance, never deleted or made again"
+    );
+}
