@@ -1,5 +1,6 @@
-//! onto_telemetry against the real Terraform CLI and the moto emulator.
-//! (moto has no EKS add-ons: `install_adot` is checked at plan time here.)
+//! onto_telemetry against the real Terraform CLI and the emulator: the
+//! workspace, role and log group, and the ADOT add-on on a cluster (made
+//! with the SDK), healthy and DEGRADED.
 
 mod common;
 
@@ -136,6 +137,67 @@ async fn workspace_role_and_logs() {
     assert!(groups.log_groups().is_empty());
     let spaces = amp.list_workspaces().alias("editor").send().await.unwrap();
     assert!(spaces.workspaces().is_empty(), "{:?}", spaces.workspaces());
+}
+
+/// The ADOT add-on: installed with the collector pipeline, and when it
+/// cannot run (cert-manager missing) the apply fails at once with AWS's
+/// health issue instead of waiting out its timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_adot_addon_installs_or_fails_at_once() {
+    let emulator = Emulator::start();
+    let eks = aws_sdk_eks::Client::new(&emulator.sdk().await);
+    eks.create_cluster()
+        .name("editor")
+        .version("1.33")
+        .role_arn("arn:aws:iam::123456789012:role/editor-cluster")
+        .resources_vpc_config(
+            aws_sdk_eks::types::VpcConfigRequest::builder()
+                .subnet_ids("subnet-1")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    emulator.control("advance", Some(serde_json::json!({"seconds": 900})));
+    emulator.control(
+        "eks/addon-health",
+        Some(serde_json::json!({"addon": "adot", "issues": [{
+            "code": "AdmissionRequestDenied",
+            "message": "cert-manager is not installed in the cluster",
+        }]})),
+    );
+    let mut w = workdir();
+    let adot = "  cluster_name = \"editor\"\n  install_adot = true\n";
+    w.config(&(emulator.provider("dev") + &telemetry(adot)));
+    let started = std::time::Instant::now();
+    let failed = w.run(&["apply", "-auto-approve", "-no-color"]);
+    let text = failed.failure("cert-manager is not installed").combined();
+    assert!(text.contains("DEGRADED"), "{text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+
+    emulator.control(
+        "eks/addon-health",
+        Some(serde_json::json!({"addon": "adot", "issues": []})),
+    );
+    w.apply();
+    let addon = eks
+        .describe_addon()
+        .cluster_name("editor")
+        .addon_name("adot")
+        .send()
+        .await
+        .unwrap();
+    let addon = addon.addon().unwrap();
+    assert_eq!(addon.status().map(|s| s.as_str()), Some("ACTIVE"));
+    let configuration = addon.configuration_values().unwrap();
+    assert!(
+        configuration.contains("remoteWriteEndpoint"),
+        "{configuration}"
+    );
+    assert!(
+        configuration.contains(":role/editor-eu-west-1-collector"),
+        "the collector's role: {configuration}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

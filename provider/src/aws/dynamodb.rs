@@ -255,6 +255,9 @@ pub async fn delete_table(
 
 #[cfg(test)]
 mod tests {
+    //! moto creates tables ACTIVE at once: a table that is `CREATING`, or
+    //! stays so, is produced here with aws-smithy-mocks.
+
     use super::*;
     use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
     use aws_sdk_dynamodb::types::TableDescription;

@@ -422,6 +422,10 @@ fn rule(registry: &str, marker: &str, want: &Replication) -> Result<ReplicationR
 
 #[cfg(test)]
 mod tests {
+    //! Another stack writing the registry's rules between this stack's read
+    //! and write is a timing no emulator run can pin: mocked here. Rules
+    //! beside other stacks' run through the CLI in `tests/stacks.rs`.
+
     use super::*;
     use aws_sdk_ecr::operation::describe_registry::DescribeRegistryOutput;
     use aws_sdk_ecr::operation::put_replication_configuration::PutReplicationConfigurationOutput;

@@ -732,16 +732,14 @@ pub async fn stop_backup_replication(rds: &aws_sdk_rds::Client, source_arn: &str
 
 #[cfg(test)]
 mod tests {
-    // The emulator has no transitional states (instances are `available`
-    // at once and vanish at once) and no pending modifications: these
-    // paths are tested here with aws-smithy-mocks.
+    //! What the emulator does not produce: an instance AWS cannot bring up
+    //! (`failed`, `incompatible-parameters`, ...); and the pure rules (held
+    //! changes by attribute, snapshot names). Waits through `creating`,
+    //! `modifying`, promotion and deletion run through the CLI.
     use super::*;
     use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
     use aws_sdk_rds::types::PendingModifiedValues;
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
-    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-    use aws_smithy_runtime_api::http::StatusCode;
-    use aws_smithy_types::body::SdkBody;
 
     fn instance(status: &str) -> DbInstance {
         DbInstance::builder()
@@ -758,34 +756,10 @@ mod tests {
             .build()
     }
 
-    fn not_found() -> HttpResponse {
-        HttpResponse::new(
-            StatusCode::try_from(404).unwrap(),
-            SdkBody::from("<ErrorResponse><Error><Type>Sender</Type><Code>DBInstanceNotFound</Code><Message>DBInstance app not found.</Message></Error><RequestId>req-9</RequestId></ErrorResponse>"),
-        )
-    }
-
     const PLAIN: Until = Until {
         settled: false,
         promoted: false,
     };
-
-    #[tokio::test(start_paused = true)]
-    async fn create_waits_through_creating_and_backing_up() {
-        let rule = mock!(aws_sdk_rds::Client::describe_db_instances)
-            .sequence()
-            .output(|| described(instance("creating")))
-            .times(3)
-            .output(|| described(instance("backing-up")))
-            .output(|| described(instance("available")))
-            .build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
-        let db = wait_available(&rds, "app", Duration::from_secs(600), &Stop::new(), PLAIN)
-            .await
-            .expect("available");
-        assert_eq!(db.db_instance_status(), Some("available"));
-        assert_eq!(rule.num_calls(), 5);
-    }
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_state_fails_at_once_and_a_slow_one_times_out_naming_it() {
@@ -817,97 +791,6 @@ mod tests {
             text.contains("Timed out waiting for database app") && text.contains("Still modifying"),
             "{text}"
         );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn an_immediate_update_waits_until_nothing_is_pending() {
-        let pending = || {
-            let mut db = instance("available");
-            db.pending_modified_values = Some(
-                PendingModifiedValues::builder()
-                    .db_instance_class("db.r6g.large")
-                    .build(),
-            );
-            described(db)
-        };
-        let rule = mock!(aws_sdk_rds::Client::describe_db_instances)
-            .sequence()
-            .output(pending)
-            .times(2)
-            .output(|| described(instance("modifying")))
-            .output(|| described(instance("available")))
-            .build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
-        let until = Until {
-            settled: true,
-            promoted: false,
-        };
-        wait_available(&rds, "app", Duration::from_secs(600), &Stop::new(), until)
-            .await
-            .expect("settled");
-        assert_eq!(rule.num_calls(), 4);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn promotion_waits_until_the_instance_is_no_longer_a_replica() {
-        let replica = || {
-            let mut db = instance("available");
-            db.read_replica_source_db_instance_identifier =
-                Some("arn:aws:rds:eu-west-1:123456789012:db:app".into());
-            described(db)
-        };
-        let rule = mock!(aws_sdk_rds::Client::describe_db_instances)
-            .sequence()
-            .output(replica)
-            .output(|| described(instance("modifying")))
-            .output(|| described(instance("rebooting")))
-            .output(|| described(instance("available")))
-            .build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
-        let until = Until {
-            settled: false,
-            promoted: true,
-        };
-        let db = wait_available(&rds, "app", Duration::from_secs(600), &Stop::new(), until)
-            .await
-            .expect("promoted");
-        assert!(db.read_replica_source_db_instance_identifier().is_none());
-        assert_eq!(rule.num_calls(), 4);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn delete_waits_through_deleting_until_not_found() {
-        let rule = mock!(aws_sdk_rds::Client::describe_db_instances)
-            .sequence()
-            .output(|| described(instance("deleting")))
-            .times(3)
-            .http_response(not_found)
-            .build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
-        wait_deleted(&rds, "app", Duration::from_secs(600), &Stop::new())
-            .await
-            .expect("deleted");
-        assert_eq!(rule.num_calls(), 4);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn stop_interrupts_a_wait() {
-        let rule = mock!(aws_sdk_rds::Client::describe_db_instances)
-            .sequence()
-            .output(|| described(instance("creating")))
-            .repeatedly()
-            .build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
-        let stop = Stop::new();
-        let cancel = stop.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            cancel.cancel();
-        });
-        let err = wait_available(&rds, "app", Duration::from_secs(3600), &stop, PLAIN)
-            .await
-            .unwrap_err();
-        assert!(format!("{err:?}").contains("Interrupted while waiting for database app"));
     }
 
     #[test]

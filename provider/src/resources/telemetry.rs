@@ -665,53 +665,6 @@ mod tests {
         );
     }
 
-    /// moto has no EKS add-ons: the ADOT wait is tested at the SDK layer.
-    #[tokio::test(start_paused = true)]
-    async fn a_degraded_adot_addon_fails_at_once_with_its_issues() {
-        use aws_sdk_eks::operation::describe_addon::DescribeAddonOutput;
-        use aws_sdk_eks::types::{Addon, AddonHealth, AddonIssue, AddonIssueCode, AddonStatus};
-        use aws_smithy_mocks::{mock, mock_client, RuleMode};
-        let addon = |status: AddonStatus| {
-            let mut a = Addon::builder().addon_name("adot").status(status);
-            if a.get_status() == &Some(AddonStatus::Degraded) {
-                a = a.health(
-                    AddonHealth::builder()
-                        .issues(
-                            AddonIssue::builder()
-                                .code(AddonIssueCode::AdmissionRequestDenied)
-                                .message("cert-manager is not installed")
-                                .build(),
-                        )
-                        .build(),
-                );
-            }
-            DescribeAddonOutput::builder().addon(a.build()).build()
-        };
-        let rule = mock!(aws_sdk_eks::Client::describe_addon)
-            .sequence()
-            .output(move || addon(AddonStatus::Creating))
-            .output(move || addon(AddonStatus::Degraded))
-            .build();
-        let eks = mock_client!(aws_sdk_eks, RuleMode::Sequential, [&rule]);
-        let err = crate::aws::eks::wait_addon(
-            &eks,
-            "c",
-            "adot",
-            false,
-            Duration::from_secs(1200),
-            &Stop::new(),
-        )
-        .await
-        .unwrap_err();
-        let text = format!("{err:?}");
-        assert!(
-            text.contains("Add-on adot is DEGRADED")
-                && text.contains("cert-manager is not installed"),
-            "{text}"
-        );
-        assert_eq!(rule.num_calls(), 2);
-    }
-
     #[test]
     fn retention_suggests_the_nearest_period() {
         let mut d = Diagnostics::default();

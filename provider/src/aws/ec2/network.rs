@@ -915,6 +915,9 @@ async fn blocked(
 
 #[cfg(test)]
 mod tests {
+    //! moto deletes a subnet that still has network interfaces: AWS's
+    //! DependencyViolation is produced here with aws-smithy-mocks.
+
     use super::*;
     use aws_sdk_ec2::operation::delete_subnet::DeleteSubnetError;
     use aws_sdk_ec2::operation::describe_network_interfaces::DescribeNetworkInterfacesOutput;

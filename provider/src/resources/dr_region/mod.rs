@@ -755,48 +755,9 @@ impl Resource for DrRegion {
 
 #[cfg(test)]
 mod tests {
-    //! moto lacks automated-backup replication: backups mode is measured
-    //! here with aws-smithy-mocks.
+    //! Pure rules: rule ids and markers per stack.
 
     use super::*;
-    use aws_sdk_rds::operation::describe_db_instance_automated_backups::DescribeDbInstanceAutomatedBackupsOutput;
-    use aws_sdk_rds::types::{DbInstanceAutomatedBackup, RestoreWindow};
-    use aws_smithy_mocks::{mock, mock_client, RuleMode};
-
-    #[tokio::test]
-    async fn backups_mode_measures_the_latest_restorable_time() {
-        let at = |secs: i64| aws_smithy_types::DateTime::from_secs(secs);
-        let rule = mock!(aws_sdk_rds::Client::describe_db_instance_automated_backups)
-            .match_requests(|r| r.db_instance_identifier() == Some("editor"))
-            .then_output(move || {
-                DescribeDbInstanceAutomatedBackupsOutput::builder()
-                    .db_instance_automated_backups(
-                        DbInstanceAutomatedBackup::builder()
-                            .restore_window(
-                                RestoreWindow::builder()
-                                    .latest_time(at(1_000_000 - 420))
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                    .build()
-            });
-        let client = mock_client!(aws_sdk_rds, RuleMode::Sequential, [&rule]);
-        let age = rds::replicated_backup_age(&client, "editor", at(1_000_000))
-            .await
-            .unwrap();
-        assert_eq!(age, Some(Duration::from_secs(420)));
-        let e = objectives::estimate(
-            Mode::Backups,
-            &Observed {
-                backup_age: age,
-                storage_gib: Some(20),
-                ..Default::default()
-            },
-        );
-        assert_eq!(objectives::human(e.rpo), "7m");
-        assert_eq!(objectives::human(e.rto), "23m");
-    }
 
     #[test]
     fn rule_ids_and_markers_differ_per_stack() {
