@@ -1,6 +1,7 @@
 # onto — build, test and benchmark entry points.
 #
-#   make demo    the whole platform on a local AWS emulator (DR=1 adds examples/dr)
+#   make demo    the whole platform on a local AWS emulator (DR=1 adds examples/dr,
+#                DESTROY=1 destroys it again)
 #   make test    everything CI runs; ends with "N passed, M failed"
 #   make bench   benchmark report (handshake, memory, plan time)
 #   make docs    regenerate docs/ from the provider schemas and examples/

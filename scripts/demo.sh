@@ -3,7 +3,10 @@
 # clean clone. Stages: tools, provider build, emulator, state backend
 # bootstrap, init with the emulator backend, workspace dev, apply, outputs,
 # a second plan that must be empty, emulator stopped. DR=1 also applies
-# examples/dr.
+# examples/dr (with a failover drill); DESTROY=1 takes everything down again
+# with terraform destroy before the emulator stops. AWS's durations run
+# at 1/60 (ONTO_EMULATOR_TIME_SCALE): an EKS cluster's ten minutes take ten
+# seconds.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -41,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-stage "Tools: Terraform 1.15.5 and the AWS emulator (moto) into .tools/"
+stage "Tools: Terraform 1.15.5 and the AWS emulator (moto with onto's extension) into .tools/"
 bash tools/install.sh >"$work/tools.log" 2>&1 || fail "installing the tools failed" "$work/tools.log"
 done_stage
 
@@ -74,7 +77,8 @@ done_stage
 
 stage "Starting the AWS emulator on loopback"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-MOTO_IAM_LOAD_MANAGED_POLICIES=true "$moto" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+scale=${ONTO_EMULATOR_TIME_SCALE:-1/60}
+ONTO_EMULATOR_TIME_SCALE=$scale MOTO_IAM_LOAD_MANAGED_POLICIES=true "$moto" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
 for _ in $(seq 150); do
   (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -82,7 +86,7 @@ for _ in $(seq 150); do
 done
 (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || fail "the emulator did not start" "$work/moto.log"
 url=http://127.0.0.1:$port
-echo "    $url"
+echo "    $url (AWS's durations at $scale)"
 export TF_VAR_aws_endpoint_url=$url
 done_stage
 
@@ -135,4 +139,21 @@ if [[ ${DR:-} == 1 ]]; then
   done_stage
 fi
 
-printf '\n\033[32mmake demo: the platform is up on the emulator (%ds in total).\033[0m\n' $((SECONDS - start))
+if [[ ${DESTROY:-} == 1 ]]; then
+  if [[ ${DR:-} == 1 ]]; then
+    stage "terraform destroy examples/dr"
+    (cd "$dr" && "$tf" destroy -auto-approve -no-color >"$work/dr-destroy.log" 2>&1) \
+      || fail "destroying examples/dr failed" "$work/dr-destroy.log"
+    grep -E '^Destroy complete' "$work/dr-destroy.log" | sed 's/^/    /'
+    done_stage
+  fi
+  stage "terraform destroy examples/platform (workspace dev)"
+  (cd "$platform" && "$tf" destroy -auto-approve -no-color -var-file=emulator.tfvars >"$work/destroy.log" 2>&1) \
+    || fail "terraform destroy failed" "$work/destroy.log"
+  grep -E '^Destroy complete' "$work/destroy.log" | sed 's/^/    /'
+  done_stage
+  printf '\n\033[32mmake demo: the platform was applied and destroyed on the emulator (%ds in total).\033[0m\n' $((SECONDS - start))
+else
+  printf '\n\033[32mmake demo: the platform is up on the emulator (%ds in total).\033[0m\n' $((SECONDS - start))
+  echo "(make demo DESTROY=1 also takes it down again with terraform destroy.)"
+fi
