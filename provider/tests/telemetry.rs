@@ -159,6 +159,16 @@ async fn the_adot_addon_installs_or_fails_at_once() {
         .await
         .unwrap();
     emulator.control("advance", Some(serde_json::json!({"seconds": 900})));
+    // The collector runs on nodes.
+    eks.create_nodegroup()
+        .cluster_name("editor")
+        .nodegroup_name("core")
+        .node_role("arn:aws:iam::123456789012:role/editor-node")
+        .subnets("subnet-1")
+        .send()
+        .await
+        .unwrap();
+    emulator.control("advance", Some(serde_json::json!({"seconds": 900})));
     emulator.control(
         "eks/addon-health",
         Some(serde_json::json!({"addon": "adot", "issues": [{

@@ -3,9 +3,9 @@ benchmark needs to make AWS's time and events happen on demand.
 
 | Method and path | Body (JSON) | Effect |
 |---|---|---|
-| `GET  /onto-emulator/timeline` | | timed changes, and the critical path |
+| `GET  /onto-emulator/timeline[?owner=TAG]` | | timed changes (of the objects with that `onto:owner` tag), and their critical path |
 | `POST /onto-emulator/timeline/clear` | | forget the timeline |
-| `GET  /onto-emulator/calls` | | AWS calls per service since the last clear |
+| `GET  /onto-emulator/calls` | | AWS calls per service and per operation since the last clear |
 | `POST /onto-emulator/calls/clear` | | |
 | `POST /onto-emulator/advance` | `{"seconds": N}` | N AWS seconds pass |
 | `POST /onto-emulator/maintenance-window` | | every maintenance window arrives: held RDS and ElastiCache modifications are applied |
@@ -16,6 +16,7 @@ benchmark needs to make AWS's time and events happen on demand.
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 from . import clock
 
@@ -41,6 +42,9 @@ def handle(environ: dict, start_response):
     clock.tick()
     if (method, path) == ("GET", "/onto-emulator/timeline"):
         entries = clock.timeline()
+        owner = parse_qs(environ.get("QUERY_STRING", "")).get("owner")
+        if owner:
+            entries = [e for e in entries if e["owner"] == owner[0]]
         seconds, chain = clock.critical_path(entries)
         out = {"scale": clock.SCALE, "entries": entries, "critical_path": {"seconds": seconds, "chain": chain}}
     elif (method, path) == ("POST", "/onto-emulator/timeline/clear"):

@@ -42,6 +42,8 @@ ADDON_CATALOG = {
     "adot": "v0.109.{p}-eksbuild.1",
 }
 KUBERNETES = ["1.29", "1.30", "1.31", "1.32", "1.33", "1.34"]
+# Add-ons whose pods need nodes to become healthy (Deployments).
+NEEDS_NODES = {"coredns", "aws-ebs-csi-driver", "adot"}
 ACCESS_POLICY_PREFIX = "arn:aws:eks::aws:cluster-access-policy/"
 
 # Add-on names made DEGRADED on demand: name -> health issues.
@@ -180,7 +182,17 @@ def _clusters_over_time() -> None:
                 del self.clusters[name]
                 self.cluster_count -= 1
 
-        clock.progress(cluster, CLUSTER_DELETE, None, kind="eks:cluster", ident=_ident(self, name), action="delete", owner=_tag(cluster.tags, "onto:owner"), done=gone)
+        clock.progress(
+            cluster,
+            CLUSTER_DELETE,
+            None,
+            kind="eks:cluster",
+            ident=_ident(self, name),
+            action="delete",
+            after_keys=_state(cluster).get("gone", []),
+            owner=_tag(cluster.tags, "onto:owner"),
+            done=gone,
+        )
         return cluster
 
     responses.EKSResponse.create_cluster = create_cluster_response
@@ -230,6 +242,7 @@ def _nodegroups_over_time() -> None:
             if cluster.nodegroups.get(nodegroup_name) is group:
                 del cluster.nodegroups[nodegroup_name]
                 cluster.nodegroup_count -= 1
+                _state(cluster).setdefault("gone", []).append(f"eks:nodegroup/{_ident(self, cluster_name, nodegroup_name)}")
 
         clock.progress(group, NODEGROUP_DELETE, None, kind="eks:nodegroup", ident=_ident(self, cluster_name, nodegroup_name), action="delete", owner=_tag(group.tags, "onto:owner"), done=gone)
         return group
@@ -407,6 +420,8 @@ def set_addon_health(name: str, issues: list[dict]) -> None:
 
 def _settle(addon: dict) -> None:
     issues = DEGRADED.get(addon["addonName"])
+    if not issues and addon.pop("_no_nodes", False):
+        issues = [{"code": "InsufficientNumberOfReplicas", "message": "The add-on is unhealthy because it doesn't have the desired number of replicas (the cluster has no nodes)."}]
     addon["health"] = {"issues": list(issues or [])}
     addon["status"] = "DEGRADED" if issues else "ACTIVE"
 
@@ -435,7 +450,8 @@ def _addons() -> None:
         offer, or a version it does not offer for the cluster's Kubernetes
         version, is InvalidParameterException; an installed add-on is
         ResourceInUseException. The add-on is `CREATING`, then `ACTIVE` —
-        or `DEGRADED`, with its health issues, when it cannot run."""
+        or `DEGRADED`, with its health issues, when it cannot run (an add-on
+        whose pods need nodes, on a cluster without any)."""
         backend = self.eks_backend
         body = json.loads(self.body or "{}")
         name = self._get_param("name")
@@ -463,6 +479,15 @@ def _addons() -> None:
             "configurationValues": body.get("configurationValues"),
         }
         addons[addon_name] = addon
+        # Add-ons that run pods on nodes (not DaemonSets alone) are healthy
+        # once nodes are there: they wait for the node groups.
+        nodes = [
+            f"eks:nodegroup/{_ident(backend, name, g)}"
+            for g, group in cluster.nodegroups.items()
+            if group.status == "ACTIVE"
+        ]
+        if addon_name in NEEDS_NODES and not nodes:
+            addon["_no_nodes"] = True
         clock.progress(
             _Status(addon),
             ADDON_CREATE,
@@ -470,7 +495,7 @@ def _addons() -> None:
             kind="eks:addon",
             ident=_ident(backend, name, addon_name),
             action="create",
-            after_keys=[f"eks:cluster/{_ident(backend, name)}"],
+            after_keys=[f"eks:cluster/{_ident(backend, name)}"] + (nodes if addon_name in NEEDS_NODES else []),
             owner=_tag(addon["tags"], "onto:owner"),
             done=lambda: _settle(addon),
         )

@@ -116,6 +116,14 @@ def test_add_ons_install_update_degrade_and_go(aws, settle):
     with pytest.raises(ClientError) as e:
         eks.create_addon(clusterName="editor", addonName="not-an-addon")
     assert _code(e) == "InvalidParameterException"
+    # CoreDNS runs pods: without nodes it cannot become healthy.
+    eks.create_addon(clusterName="editor", addonName="coredns")
+    settle()
+    bare = eks.describe_addon(clusterName="editor", addonName="coredns")["addon"]
+    assert (bare["status"], bare["health"]["issues"][0]["code"]) == ("DEGRADED", "InsufficientNumberOfReplicas")
+    eks.delete_addon(clusterName="editor", addonName="coredns")
+    eks.create_nodegroup(clusterName="editor", nodegroupName="core", nodeRole=NODE_ROLE, subnets=["subnet-1"])
+    settle()
     assert eks.create_addon(clusterName="editor", addonName="coredns")["addon"]["status"] == "CREATING"
     with pytest.raises(ClientError) as e:
         eks.create_addon(clusterName="editor", addonName="coredns")

@@ -82,6 +82,11 @@ def test_the_control_api_reports_the_timeline_and_counts_calls(endpoint):
     assert ec.describe_replication_groups(ReplicationGroupId="sessions")["ReplicationGroups"][0]["Status"] == "available"
     calls = _control(endpoint, "calls")
     assert calls["by_service"] == {"elasticache": 3} and calls["total"] == 3
+    assert calls["by_operation"] == {"elasticache:CreateReplicationGroup": 1, "elasticache:DescribeReplicationGroups": 2}
+    eks = _client("eks", endpoint)
+    _control(endpoint, "calls/clear", {})
+    eks.list_clusters()
+    assert _control(endpoint, "calls")["by_operation"] == {"eks:ListClusters": 1}
     timeline = _control(endpoint, "timeline")
     assert [e["id"] for e in timeline["entries"]] == ["eu-west-1/sessions"]
     assert timeline["critical_path"]["chain"] == ["create elasticache:replication-group/eu-west-1/sessions"]

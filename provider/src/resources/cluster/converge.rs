@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_eks::types::{Addon, Nodegroup};
+use futures_util::future::try_join_all;
 use tfplugin::diag::Result;
 use tfplugin::Stop;
 
@@ -190,7 +191,8 @@ pub async fn converge_addons(
 ) -> Result<()> {
     let empty = BTreeMap::new();
     let want = want.unwrap_or(&empty);
-    for (name, spec) in want {
+    // Add-ons install side by side, as AWS allows; each is waited for.
+    let puts = want.iter().map(|(name, spec)| async move {
         let live = remote.get(name);
         let version = match &spec.version {
             Some(v) => Some(v.clone()),
@@ -202,12 +204,17 @@ pub async fn converge_addons(
         eks::put_addon(
             client, cluster, name, spec, version, live, all_tags, limit, stop,
         )
-        .await?;
-    }
-    for name in remote.keys().filter(|n| !want.contains_key(*n)) {
-        eks::delete_addon(client, cluster, name).await?;
-        eks::wait_addon(client, cluster, name, true, limit, stop).await?;
-    }
+        .await
+    });
+    try_join_all(puts).await?;
+    let removals = remote
+        .keys()
+        .filter(|n| !want.contains_key(*n))
+        .map(|name| async move {
+            eks::delete_addon(client, cluster, name).await?;
+            eks::wait_addon(client, cluster, name, true, limit, stop).await
+        });
+    try_join_all(removals).await?;
     Ok(())
 }
 

@@ -468,15 +468,16 @@ impl Resource for ClusterResource {
         let stop = req.stop.clone();
         let names = RoleNames::of(&m.name, &region, false, &m);
         if let Some(remote) = describe(aws, &region, &m, &names).await? {
+            // Add-ons and node groups go side by side; the cluster after them.
             for name in remote.addons.keys() {
                 eks::delete_addon(&client, &m.name, name).await?;
-            }
-            for name in remote.addons.keys() {
-                eks::wait_addon(&client, &m.name, name, true, limit, &stop).await?;
             }
             for g in remote.groups.values() {
                 eks::delete_nodegroup(&client, &m.name, g.nodegroup_name().unwrap_or_default())
                     .await?;
+            }
+            for name in remote.addons.keys() {
+                eks::wait_addon(&client, &m.name, name, true, limit, &stop).await?;
             }
             for g in remote.groups.values() {
                 eks::wait_nodegroup(
