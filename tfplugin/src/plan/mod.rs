@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use crate::diag::Diagnostics;
 use crate::schema::{Attribute, AttributeType, Block, Nesting};
-use crate::value::{AttributePath, Value};
+
+use crate::value::{AttributePath, Step, Value};
 use modifiers::{ModifyRequest, ModifyResponse};
 
 /// The engine's result for one resource.
@@ -319,7 +320,7 @@ pub fn check_plan_keeps_config(
             check_nested(&nested, *nesting, c, v, &p, diags);
             continue;
         }
-        if let Some(why) = differs(c, v) {
+        if let Some(why) = differs(c, v, attr.sensitive || attr.write_only) {
             diags.error_at(
                 p.clone(),
                 "Provider changed a configured value in the plan",
@@ -393,21 +394,27 @@ fn same_ignoring_computed(c: &Value, v: &Value) -> bool {
 
 /// Why `actual` is not a valid refinement of the configured or planned
 /// `expected` value: `None` when every known part of `expected` is kept.
-fn differs(expected: &Value, actual: &Value) -> Option<String> {
+/// Values are shown unless `sensitive`.
+fn differs(expected: &Value, actual: &Value, sensitive: bool) -> Option<String> {
     match (expected, actual) {
         (Value::Unknown(r), a) => r.as_ref().and_then(|r| r.violation(a)),
         (Value::List(e) | Value::Tuple(e), Value::List(a) | Value::Tuple(a)) => {
             if e.len() != a.len() {
                 return Some(format!("{} elements instead of {}", a.len(), e.len()));
             }
-            e.iter().zip(a).find_map(|(e, a)| differs(e, a))
+            e.iter().zip(a).find_map(|(e, a)| differs(e, a, sensitive))
         }
         (Value::Map(e) | Value::Object(e), Value::Map(a) | Value::Object(a)) => {
             if !e.keys().eq(a.keys()) {
-                return Some("different keys".into());
+                let keys = |m: &std::collections::BTreeMap<String, Value>| {
+                    m.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+                };
+                return Some(format!("keys [{}] instead of [{}]", keys(a), keys(e)));
             }
-            e.iter()
-                .find_map(|(k, e)| differs(e, a.get(k).unwrap_or(&Value::Null)))
+            e.iter().find_map(|(k, e)| {
+                differs(e, a.get(k).unwrap_or(&Value::Null), sensitive)
+                    .map(|why| format!("{k:?}: {why}"))
+            })
         }
         (Value::Set(e), Value::Set(a)) => {
             if e.iter().all(Value::is_wholly_known) {
@@ -417,28 +424,90 @@ fn differs(expected: &Value, actual: &Value) -> Option<String> {
             }
         }
         (e, a) if e.same(a) => None,
-        (e, a) => Some(format!("expected {}, got {}", brief(e), brief(a))),
+        (e, a) => Some(format!(
+            "planned {}, got {}",
+            shown(e, sensitive),
+            shown(a, sensitive)
+        )),
     }
 }
 
-/// A short rendering of a value for error messages. Strings are not shown,
-/// since they may be secrets.
-fn brief(v: &Value) -> String {
+/// A value as an error message shows it: in full (as JSON, cut at 200
+/// characters), or only its kind when the attribute is sensitive.
+fn shown(v: &Value, sensitive: bool) -> String {
+    if sensitive {
+        return match v {
+            Value::Null => "null".into(),
+            Value::Unknown(_) => "an unknown value".into(),
+            _ => "(sensitive value)".into(),
+        };
+    }
+    let text = render(v);
+    if text.chars().count() > 200 {
+        format!("{}…", text.chars().take(200).collect::<String>())
+    } else {
+        text
+    }
+}
+
+fn render(v: &Value) -> String {
+    let items = |x: &[Value]| x.iter().map(render).collect::<Vec<_>>().join(", ");
     match v {
         Value::Null => "null".into(),
-        Value::Unknown(_) => "an unknown value".into(),
+        Value::Unknown(_) => "(known after apply)".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::String(_) => "a different string".into(),
-        Value::List(x) | Value::Set(x) | Value::Tuple(x) => format!("{} elements", x.len()),
-        Value::Map(x) | Value::Object(x) => format!("{} entries", x.len()),
+        Value::String(s) => format!("{s:?}"),
+        Value::List(x) | Value::Tuple(x) => format!("[{}]", items(x)),
+        Value::Set(x) => format!("set[{}]", items(x)),
+        Value::Map(m) | Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{k:?} = {}", render(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
+}
+
+/// Whether the attribute at `path` (or one it is inside) is sensitive or
+/// write-only in `block`.
+pub fn is_sensitive(block: &Block, path: &AttributePath) -> bool {
+    let mut attrs: &[Attribute] = &block.attributes;
+    let mut blocks: &[crate::schema::NestedBlock] = &block.blocks;
+    for step in path.steps() {
+        let Step::Attr(name) = step else { continue };
+        if let Some(a) = attrs.iter().find(|a| &a.name == name) {
+            if a.sensitive || a.write_only {
+                return true;
+            }
+            match &a.kind {
+                AttributeType::Nested(_, inner) => {
+                    attrs = inner;
+                    blocks = &[];
+                }
+                AttributeType::Plain(_) => return false,
+            }
+        } else if let Some(b) = blocks.iter().find(|b| &b.name == name) {
+            attrs = &b.block.attributes;
+            blocks = &b.block.blocks;
+        } else {
+            return false;
+        }
+    }
+    false
 }
 
 /// Checks an apply result against the plan: every known planned value is
-/// kept, refinements of unknowns hold, and nothing is left unknown.
-pub fn check_apply_result(planned: &Value, new_state: &Value, diags: &mut Diagnostics) {
-    check_conforms(planned, new_state, &AttributePath::root(), diags);
+/// kept, refinements of unknowns hold, and nothing is left unknown. A
+/// breach shows both values, unless the attribute is sensitive.
+pub fn check_apply_result(
+    block: &Block,
+    planned: &Value,
+    new_state: &Value,
+    diags: &mut Diagnostics,
+) {
+    check_conforms(block, planned, new_state, &AttributePath::root(), diags);
     if let Some(p) = first_unknown(new_state, &AttributePath::root()) {
         diags.error_at(
             p.clone(),
@@ -448,11 +517,18 @@ pub fn check_apply_result(planned: &Value, new_state: &Value, diags: &mut Diagno
     }
 }
 
-fn check_conforms(planned: &Value, actual: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+fn check_conforms(
+    block: &Block,
+    planned: &Value,
+    actual: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
     match (planned, actual) {
         (Value::Object(p), Value::Object(a)) => {
             for (k, pv) in p {
                 check_conforms(
+                    block,
                     pv,
                     a.get(k).unwrap_or(&Value::Null),
                     &path.push_attr(k),
@@ -462,16 +538,16 @@ fn check_conforms(planned: &Value, actual: &Value, path: &AttributePath, diags: 
         }
         (Value::List(p), Value::List(a)) if p.len() == a.len() => {
             for (i, (pv, av)) in p.iter().zip(a).enumerate() {
-                check_conforms(pv, av, &path.push_index(i), diags);
+                check_conforms(block, pv, av, &path.push_index(i), diags);
             }
         }
         (Value::Map(p), Value::Map(a)) if p.keys().eq(a.keys()) => {
             for (k, pv) in p {
-                check_conforms(pv, &a[k], &path.push_key(k), diags);
+                check_conforms(block, pv, &a[k], &path.push_key(k), diags);
             }
         }
         _ => {
-            if let Some(why) = differs(planned, actual) {
+            if let Some(why) = differs(planned, actual, is_sensitive(block, path)) {
                 let shown = if path.is_empty() {
                     "the resource".to_owned()
                 } else {
@@ -564,6 +640,33 @@ mod tests {
     use super::*;
     use crate::schema::{Attribute, NestedBlock};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn a_broken_promise_shows_both_values_unless_sensitive() {
+        let block = Block::new()
+            .attribute(Attribute::string("window").computed())
+            .attribute(Attribute::string("token").computed().sensitive());
+        let planned = obj(&[
+            ("window", Value::from("sun:03:30-sun:04:30")),
+            ("token", Value::from("secret-1")),
+        ]);
+        let got = obj(&[
+            ("window", Value::from("sun:04:30-sun:05:00")),
+            ("token", Value::from("secret-2")),
+        ]);
+        let mut diags = Diagnostics::new();
+        check_apply_result(&block, &planned, &got, &mut diags);
+        let text: Vec<String> = diags.iter().map(|d| d.detail.clone()).collect();
+        assert_eq!(text.len(), 2, "{text:?}");
+        let window = text.iter().find(|t| t.starts_with("window")).unwrap();
+        assert!(
+            window.contains("planned \"sun:03:30-sun:04:30\", got \"sun:04:30-sun:05:00\""),
+            "{window}"
+        );
+        let token = text.iter().find(|t| t.starts_with("token")).unwrap();
+        assert!(token.contains("(sensitive value)"), "{token}");
+        assert!(!token.contains("secret"), "{token}");
+    }
 
     fn obj(pairs: &[(&str, Value)]) -> Value {
         Value::Object(
@@ -692,7 +795,7 @@ mod tests {
             ("revision", 3.into()),
         ]);
         let mut d = Diagnostics::new();
-        check_apply_result(&planned, &applied, &mut d);
+        check_apply_result(&Block::default(), &planned, &applied, &mut d);
         let paths: Vec<String> = d
             .iter()
             .filter_map(|x| x.path.as_ref().map(|p| p.to_string()))

@@ -847,7 +847,7 @@ impl ProviderRpc for ProviderService {
             Ok(mut new) => {
                 plan::strip_write_only(&e.schema.block, &mut new);
                 let mut breaches = Diagnostics::new();
-                plan::check_apply_result(&planned, &new, &mut breaches);
+                plan::check_apply_result(&e.schema.block, &planned, &new, &mut breaches);
                 for mut d in breaches {
                     d.summary = format!("{} ({})", d.summary, req.type_name);
                     diags.push(d);
