@@ -27,6 +27,7 @@ pub fn schema() -> Schema {
             .attribute(Attribute::number("max_retries").optional().validate(int_between(0, 25)).describe("How many times a throttled or failed (5xx) AWS call is retried, with jittered backoff. Default 5."))
             .attribute(Attribute::string("environment").optional().validate(Environment).describe("The deployment environment: `dev`, `staging` or `prod` — typically `terraform.workspace`. Tags every resource and selects protections (prod refuses destructive settings without an explicit override). Default `dev`."))
             .attribute(Attribute::string("stack").optional().validate(tfplugin::validate::length_between(1, 200)).describe("The identity of this configuration, tagged `onto:stack` on every object onto creates. onto adopts an existing object only when it carries this identity (the object of a create whose response was lost), and refuses every other. Default: the backend's state location and the workspace (`s3://BUCKET/KEY@WORKSPACE`), or for local state the root module's directory (`local:NAME-HASH@WORKSPACE`). Set it when one configuration runs from several places with local state, or to keep the identity across a backend migration."))
+            .attribute(Attribute::bool("skip_region_validation").optional().describe("Accept a region this release does not know (one AWS launched since). Without it, an unknown `region` fails at plan with the known regions like it."))
             .attribute(Attribute::new("allowed_account_ids", Type::set(Type::String)).optional().describe("Refuse to run against any other AWS account."))
             .block(NestedBlock::single(
                 "assume_role",
@@ -86,5 +87,6 @@ pub struct Config {
     pub environment: Option<String>,
     pub allowed_account_ids: Option<Vec<String>>,
     pub stack: Option<String>,
+    pub skip_region_validation: Option<bool>,
     pub assume_role: Option<AssumeRole>,
 }

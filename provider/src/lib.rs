@@ -12,11 +12,13 @@ mod objectives;
 mod ownership;
 pub mod profile;
 mod provider;
+mod regions;
 mod resources;
 mod shared;
 mod stack;
 mod tags;
 mod validators;
+mod windows;
 
 use std::sync::Arc;
 

@@ -39,6 +39,9 @@ impl Provider for Onto {
             ))
         })?;
         let aws = Aws::load(&cfg).await?;
+        if !aws.skip_region_validation {
+            crate::regions::check(&aws.region, "region")?;
+        }
         if let Some(allowed) = cfg.allowed_account_ids.as_ref().filter(|a| !a.is_empty()) {
             let me = aws
                 .sts(&aws.region)

@@ -131,6 +131,8 @@ async fn bad_input_and_the_prod_profile() {
             "Auth token needs TLS",
         ),
         ("  parameters = { maxmemory-policy = \"allkeys-lru\" }\n", "Version needed for parameters"),
+        ("  snapshot_window = \"03:00-03:30\"\n", "lasts 30 minutes; AWS needs at least 60"),
+        ("  region = \"eu-west-7\"\n", "\"eu-west-7\" is not an AWS region"),
     ] {
         w.config(&(dev.clone() + &one(extra)));
         w.run(&["plan", "-no-color"]).failure(message);

@@ -334,6 +334,74 @@ async fn bad_input_and_the_prod_profile() {
         w.config(&(dev.clone() + &one(extra)));
         w.run(&["plan", "-no-color"]).failure(message);
     }
+    // Rules AWS would only enforce at apply, each reported on the attribute
+    // (Terraform quotes its line).
+    for (extra, message, attribute) in [
+        (
+            "  backup_window = \"03:00-04:00\"\n  maintenance_window = \"sun:03:30-sun:04:30\"\n",
+            "backup_window \"03:00-04:00\" overlaps maintenance_window \"sun:03:30-sun:04:30\"",
+            "backup_window",
+        ),
+        (
+            "  backup_window = \"03:00-03:10\"\n",
+            "lasts 10 minutes; AWS needs at least 30",
+            "backup_window",
+        ),
+        (
+            "  engine_version = \"9.6\"\n",
+            "RDS no longer offers PostgreSQL 9.6",
+            "engine_version",
+        ),
+        (
+            "  kms_key = \"arn:aws:kms:eu-west-1:123456789012:alias/onto\"\n",
+            "is an alias ARN",
+            "kms_key",
+        ),
+        (
+            "  storage_type = \"io1\"\n  allocated_storage = 100\n  iops = 9000\n",
+            "at most 50 IOPS per GiB: 5000 for 100 GiB",
+            "iops",
+        ),
+        (
+            "  storage_type = \"gp2\"\n  iops = 3000\n",
+            "gp2 storage has no provisioned IOPS",
+            "iops",
+        ),
+        ("  iops = 3000\n", "gp3 takes iops from 400 GiB", "iops"),
+        (
+            "  region = \"us-east-9\"\n",
+            "\"us-east-9\" is not an AWS region. Known regions like it: us-east-1, us-east-2",
+            "region",
+        ),
+    ] {
+        w.config(&(dev.clone() + &one(extra)));
+        let text = w.run(&["plan", "-no-color"]).failure(message).combined();
+        assert!(
+            text.contains(&format!(":   {attribute} ")),
+            "the error is not on {attribute}:\n{text}"
+        );
+    }
+    // The provider's own region too; a region newer than this release is
+    // accepted on request.
+    let far = dev.replace(
+        "region       = \"eu-west-1\"",
+        "region       = \"us-east-9\"",
+    );
+    assert_ne!(far, dev);
+    w.config(&(far.clone() + &one("")));
+    w.run(&["plan", "-no-color"])
+        .failure("\"us-east-9\" is not an AWS region");
+    w.config(
+        &(far.replace(
+            "  environment  =",
+            "  skip_region_validation = true\n  environment  =",
+        ) + &one("")),
+    );
+    w.run(&["plan", "-no-color"]).success();
+    // io1 without iops: the error names the missing attribute.
+    w.config(&(dev.clone() + &one("  storage_type = \"io1\"\n")));
+    w.run(&["plan", "-no-color"])
+        .failure("storage_type = \"io1\" needs iops");
     w.config(&(dev.clone() + &one("").replace("[\"subnet-1\", \"subnet-2\"]", "[\"subnet-1\"]")));
     w.run(&["plan", "-no-color"]).failure("Too few subnets");
 

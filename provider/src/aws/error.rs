@@ -15,7 +15,18 @@ pub fn error<E>(operation: &str, err: &SdkError<E, HttpResponse>) -> Diagnostic
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    let service = operation.split(':').next().unwrap_or(operation);
     let detail = match err {
+        SdkError::ServiceError(_) if err.code().is_none() => {
+            // Not an AWS-shaped answer: say what came back instead.
+            let raw = err.raw_response();
+            let status = raw.map_or(0, |r| r.status().as_u16());
+            let body = raw
+                .and_then(|r| r.body().bytes())
+                .map(|b| String::from_utf8_lossy(b).chars().take(200).collect::<String>())
+                .unwrap_or_default();
+            format!("the {service} endpoint answered HTTP {status} without an AWS error code (is `endpoint_url` an AWS endpoint?): {body}")
+        }
         SdkError::ServiceError(_) => {
             let code = err.code().unwrap_or("UnknownError");
             let message = err.message().unwrap_or("no message");
@@ -25,13 +36,14 @@ where
                 .unwrap_or_default();
             format!("{code}: {message}{request}")
         }
-        SdkError::TimeoutError(_) => "the request timed out".to_owned(),
-        SdkError::DispatchFailure(_) => {
-            format!(
-                "could not reach the AWS endpoint: {}",
-                DisplayErrorContext(err)
-            )
-        }
+        SdkError::TimeoutError(_) => format!(
+            "the {service} endpoint did not answer in time ({})",
+            DisplayErrorContext(err)
+        ),
+        SdkError::DispatchFailure(_) => format!(
+            "could not reach the {service} endpoint (check the region and `endpoint_url`, and the network): {}",
+            DisplayErrorContext(err)
+        ),
         other => DisplayErrorContext(other).to_string(),
     };
     Diagnostic::error(format!("AWS {operation} failed"), detail)

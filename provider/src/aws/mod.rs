@@ -118,6 +118,8 @@ pub struct Aws {
     pub default_tags: BTreeMap<String, String>,
     /// The identity of the configuration this provider serves (`stack.rs`).
     pub stack: String,
+    /// Accept regions this release does not know.
+    pub skip_region_validation: bool,
     clients: ClientCache,
 }
 
@@ -216,6 +218,7 @@ impl Aws {
                 .clone()
                 .map(|s| crate::stack::sanitize(&s))
                 .unwrap_or_else(crate::stack::detect),
+            skip_region_validation: cfg.skip_region_validation == Some(true),
             clients: ClientCache::default(),
         })
     }

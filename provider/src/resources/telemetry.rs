@@ -403,6 +403,7 @@ impl Resource for Telemetry {
         let Some(aws) = self.0.get() else {
             return Ok(());
         };
+        crate::regions::check_plan(aws.skip_region_validation, &req.config)?;
         if req.plan.is_null() {
             return Ok(());
         }

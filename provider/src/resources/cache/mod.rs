@@ -193,7 +193,10 @@ impl Resource for Cache {
 
     async fn modify_plan(&self, req: &mut PlanRequest) -> Result<()> {
         match self.0.get() {
-            Some(aws) => plan::modify(aws, req),
+            Some(aws) => {
+                crate::regions::check_plan(aws.skip_region_validation, &req.config)?;
+                plan::modify(aws, req)
+            }
             None => Ok(()),
         }
     }

@@ -102,7 +102,7 @@ pub fn schema() -> Schema {
             .attribute(Attribute::number("auth_token_wo_version").optional().describe("Change this to send a new `auth_token_wo`."))
             .attribute(Attribute::bool("auth_token_enabled").optional().computed().describe("Whether clients must present an AUTH token. Default when created: whether `auth_token_wo` is set. Left unset later it keeps what the cache has: an apply without `auth_token_wo` never removes the token. Set it to false to remove the token, and the plan shows it."))
             .attribute(Attribute::number("snapshot_retention_days").optional().computed().validate(int_between(0, 35)).describe("Days of daily snapshots kept (0 turns them off). Default from the environment profile."))
-            .attribute(Attribute::string("snapshot_window").optional().computed().use_state_for_unknown().describe("Daily snapshot window, UTC (`03:00-04:00`); AWS picks one when unset."))
+            .attribute(Attribute::string("snapshot_window").optional().computed().use_state_for_unknown().validate(crate::windows::Window { with_day: false, min_minutes: 60 }).describe("Daily snapshot window, UTC (`03:00-04:00`); AWS picks one when unset."))
             .attribute(Attribute::new("subnet_ids", Type::set(Type::String)).required().describe("Subnets for the cache subnet group (the cache or private tier)."))
             .attribute(Attribute::new("allowed_security_group_ids", Type::set(Type::String)).optional().describe("Security groups allowed to connect on 6379."))
             .attribute(Attribute::new("allowed_cidr_blocks", Type::set(Type::String)).optional().validate(validators::CidrBlocks).describe("CIDR blocks allowed to connect on 6379."))

@@ -158,6 +158,7 @@ fn create_request(
                 .allocated_storage(m.allocated_storage.unwrap_or(20))
                 .set_max_allocated_storage(m.max_allocated_storage)
                 .storage_type(m.storage_type())
+                .set_iops(m.iops)
                 .storage_encrypted(true)
                 .set_kms_key_id(m.kms_key.clone())
                 .db_subnet_group_name(&m.name)
@@ -200,6 +201,7 @@ fn replica_request(
         .vpc_security_group_ids(sg)
         .set_kms_key_id(m.kms_key.clone())
         .storage_type(m.storage_type())
+        .set_iops(m.iops)
         .set_multi_az(m.multi_az)
         .auto_minor_version_upgrade(m.auto_minor_version_upgrade.unwrap_or(true))
         .set_deletion_protection(m.deletion_protection)
@@ -226,7 +228,10 @@ impl Resource for Db {
 
     async fn modify_plan(&self, req: &mut PlanRequest) -> Result<()> {
         match self.0.get() {
-            Some(aws) => plan::modify(aws, req),
+            Some(aws) => {
+                crate::regions::check_plan(aws.skip_region_validation, &req.config)?;
+                plan::modify(aws, req)
+            }
             None => Ok(()),
         }
     }

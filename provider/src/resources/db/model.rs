@@ -29,6 +29,7 @@ pub struct Model {
     pub allocated_storage: Option<i32>,
     pub max_allocated_storage: Option<i32>,
     pub storage_type: Option<String>,
+    pub iops: Option<i32>,
     pub kms_key: Option<String>,
     pub subnet_ids: Option<Vec<String>>,
     pub allowed_security_group_ids: Option<Vec<String>>,
@@ -271,6 +272,11 @@ impl Remote {
                 .max_allocated_storage()
                 .filter(|m| Some(*m) > db.allocated_storage()),
             storage_type: eff.storage_type,
+            iops: db
+                .pending_modified_values()
+                .and_then(|p| p.iops())
+                .or(db.iops())
+                .or(known.iops),
             kms_key: db.kms_key_id().map(str::to_owned),
             subnet_ids: db.db_subnet_group().map(|g| {
                 g.subnets()

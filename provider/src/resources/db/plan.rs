@@ -13,6 +13,63 @@ use super::TYPE;
 use crate::aws::Aws;
 use crate::{profile, tags};
 
+/// The oldest PostgreSQL major RDS still creates.
+const OLDEST_MAJOR: u32 = 13;
+
+/// Provisioned IOPS against the storage type and size (AWS's limits for
+/// RDS for PostgreSQL).
+fn check_storage(config: &Value, storage: i64, diags: &mut Diagnostics) {
+    let kind = config.get("storage_type").as_str().unwrap_or("gp3");
+    let at = || AttributePath::attr("iops");
+    match (kind, config.get("iops")) {
+        (_, Value::Unknown(_)) => {}
+        ("io1" | "io2", Value::Null) => diags.error_at(
+            at(),
+            "Provisioned IOPS needed",
+            format!("storage_type = \"{kind}\" needs iops (for example iops = 3000)."),
+        ),
+        ("io1" | "io2", v) => {
+            let iops = v.as_i64().unwrap_or_default();
+            let per_gib = if kind == "io1" { 50 } else { 1000 };
+            if storage < 100 {
+                diags.error_at(
+                    AttributePath::attr("allocated_storage"),
+                    "Too little storage for provisioned IOPS",
+                    format!("{kind} needs at least 100 GiB (allocated_storage is {storage})."),
+                );
+            } else if iops > storage * per_gib {
+                diags.error_at(
+                    at(),
+                    "Too many IOPS for the storage",
+                    format!("{kind} allows at most {per_gib} IOPS per GiB: {} for {storage} GiB, not {iops}.", storage * per_gib),
+                );
+            }
+        }
+        ("gp2", v) if !v.is_null() => diags.error_at(
+            at(),
+            "No provisioned IOPS on gp2",
+            "gp2 storage has no provisioned IOPS; use storage_type = \"gp3\" or \"io1\"/\"io2\".",
+        ),
+        ("gp3", v) if !v.is_null() => {
+            let iops = v.as_i64().unwrap_or_default();
+            if storage < 400 {
+                diags.error_at(
+                    at(),
+                    "gp3 IOPS need 400 GiB",
+                    format!("gp3 takes iops from 400 GiB of storage (below it AWS gives a baseline of 3,000); allocated_storage is {storage}."),
+                );
+            } else if !(3000..=64000).contains(&iops) {
+                diags.error_at(
+                    at(),
+                    "gp3 IOPS out of range",
+                    format!("gp3 takes 3,000 to 64,000 IOPS, not {iops}."),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
 pub fn check_config(config: &Value, diags: &mut Diagnostics) {
     let replica = !config.get("replicate_source_db").is_null();
     if let Some(s) = config.get("replicate_source_db").as_str() {
@@ -43,6 +100,26 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
             "Autoscaling limit too low",
             format!("max_allocated_storage ({max}) must exceed allocated_storage ({storage})."),
         );
+    }
+    check_storage(config, storage, diags);
+    crate::windows::check_apart(config, "backup_window", "maintenance_window", diags);
+    if let Some(v) = config.get("engine_version").as_str() {
+        if major(v).parse::<u32>().is_ok_and(|m| m < OLDEST_MAJOR) {
+            diags.error_at(
+                AttributePath::attr("engine_version"),
+                "PostgreSQL version no longer offered",
+                format!("RDS no longer offers PostgreSQL {v} (its oldest supported major is {OLDEST_MAJOR}). Choose {OLDEST_MAJOR} or later; an existing older instance is upgraded one major at a time."),
+            );
+        }
+    }
+    if let Some(k) = config.get("kms_key").as_str() {
+        if k.contains(":alias/") {
+            diags.error_at(
+                AttributePath::attr("kms_key"),
+                "KMS alias instead of key",
+                format!("{k:?} is an alias ARN. RDS records the key it points to, so an alias would show as a change on every plan and replace the database; use the key's ARN (`aws kms describe-key --key-id {}`).", k.rsplit(':').next().unwrap_or(k)),
+            );
+        }
     }
     let wo = config.get("password_wo");
     if !wo.is_null() && config.get("password_wo_version").is_null() {

@@ -8,6 +8,7 @@ use tfplugin::value::{AttributePath, Type, Value};
 
 use super::model::LOG_TYPES;
 use super::TYPE;
+use crate::windows::Window;
 use crate::{profile, validators};
 
 /// RDS identifiers: 1–63 lowercase letters, digits and single hyphens,
@@ -68,52 +69,6 @@ impl Validator for InstanceClass {
     }
 }
 
-/// `hh:mm-hh:mm` (backup) or `ddd:hh:mm-ddd:hh:mm` (maintenance), UTC.
-pub struct Window {
-    pub with_day: bool,
-}
-
-impl Validator for Window {
-    fn description(&self) -> String {
-        if self.with_day {
-            "a weekly UTC window like `sun:03:00-sun:04:00` (lowercase day)".into()
-        } else {
-            "a daily UTC window like `01:00-02:00`".into()
-        }
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        let point = |p: &str| {
-            let (day, time) = if self.with_day {
-                match p.split_once(':') {
-                    Some((d, t)) => (Some(d), t),
-                    None => return false,
-                }
-            } else {
-                (None, p)
-            };
-            let day_ok =
-                day.is_none_or(|d| ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].contains(&d));
-            let time_ok = time.split_once(':').is_some_and(|(h, m)| {
-                h.len() == 2
-                    && m.len() == 2
-                    && h.parse::<u8>().is_ok_and(|h| h < 24)
-                    && m.parse::<u8>().is_ok_and(|m| m < 60)
-            });
-            day_ok && time_ok
-        };
-        let ok = s.split_once('-').is_some_and(|(a, b)| point(a) && point(b));
-        if !ok {
-            diags.error_at(
-                path.clone(),
-                "Invalid window",
-                format!("{s:?} is not {}.", self.description()),
-            );
-        }
-    }
-}
-
 pub fn schema() -> Schema {
     // A replica promoted (source removed) stays; any other change of source replaces.
     let source_replaces = RequiresReplaceIf(
@@ -134,6 +89,7 @@ pub fn schema() -> Schema {
             .attribute(Attribute::number("allocated_storage").default(20).validate(int_between(20, 65_536)).describe("Storage in GiB. When storage autoscaling grows it, the configured value is kept (no shrink is ever planned)."))
             .attribute(Attribute::number("max_allocated_storage").optional().validate(int_between(21, 65_536)).describe("Upper limit for storage autoscaling, in GiB; unset turns autoscaling off."))
             .attribute(Attribute::string("storage_type").default("gp3").validate(one_of(&["gp2", "gp3", "io1", "io2"])).describe("`gp3` (default), `gp2`, `io1` or `io2`."))
+            .attribute(Attribute::number("iops").optional().computed().use_state_for_unknown().validate(int_between(1000, 256_000)).describe("Provisioned IOPS. Required with `io1`/`io2` (at least 100 GiB; at most 50 IOPS per GiB for io1, 1,000 for io2); with `gp3` from 400 GiB only (3,000–64,000); not with `gp2`."))
             .attribute(Attribute::string("kms_key").optional().computed().requires_replace().use_state_for_unknown().validate(validators::kms_key()).describe("KMS key for storage encryption (always on); AWS's managed key when omitted. For a cross-region replica: a key in the replica's region."))
             .attribute(Attribute::new("subnet_ids", Type::set(Type::String)).required().describe("Subnets for the subnet group (the database tier), in at least two AZs."))
             .attribute(Attribute::new("allowed_security_group_ids", Type::set(Type::String)).optional().describe("Security groups allowed to connect on 5432."))
@@ -141,8 +97,8 @@ pub fn schema() -> Schema {
             .attribute(Attribute::new("parameters", Type::map(Type::String)).optional().describe("PostgreSQL parameters. When set, a parameter group `<name>-postgres<major>` is managed for you."))
             .attribute(Attribute::bool("multi_az").optional().computed().describe("A synchronous standby in another AZ. Default from the environment profile (on in prod)."))
             .attribute(Attribute::number("backup_retention_days").optional().computed().validate(int_between(0, 35)).describe("Days of automated backups (point-in-time restore). Default from the environment profile (14 in prod, at least 7 without an override)."))
-            .attribute(Attribute::string("backup_window").optional().computed().use_state_for_unknown().validate(Window { with_day: false }).describe("Daily backup window, UTC (`01:00-02:00`); AWS picks one when unset."))
-            .attribute(Attribute::string("maintenance_window").optional().computed().use_state_for_unknown().validate(Window { with_day: true }).describe("Weekly maintenance window, UTC (`sun:03:00-sun:04:00`); AWS picks one when unset."))
+            .attribute(Attribute::string("backup_window").optional().computed().use_state_for_unknown().validate(Window { with_day: false, min_minutes: 30 }).describe("Daily backup window, UTC (`01:00-02:00`); AWS picks one when unset."))
+            .attribute(Attribute::string("maintenance_window").optional().computed().use_state_for_unknown().validate(Window { with_day: true, min_minutes: 30 }).describe("Weekly maintenance window, UTC (`sun:03:00-sun:04:00`); AWS picks one when unset."))
             .attribute(Attribute::bool("deletion_protection").optional().computed().describe("Refuse deletion while on. Default from the environment profile."))
             .attribute(Attribute::bool("final_snapshot").optional().computed().describe("Take a final snapshot on destroy, named `<name>-final-<yyyymmdd>` (with `-2`, `-3` ... when taken already). Default from the environment profile."))
             .attribute(Attribute::bool("performance_insights").optional().computed().describe("Performance Insights (7 days retention). Default from the environment profile."))

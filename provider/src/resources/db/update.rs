@@ -48,6 +48,15 @@ pub fn modification(
     if set(eff.storage_type.as_deref() != Some(m.storage_type())) {
         modify = modify.storage_type(m.storage_type());
     }
+    if let Some(iops) = m.iops {
+        let have = db
+            .pending_modified_values()
+            .and_then(|p| p.iops())
+            .or(db.iops());
+        if set(have != Some(iops)) {
+            modify = modify.iops(iops);
+        }
+    }
     let actual_version = eff.engine_version.clone().unwrap_or_default();
     if set(m.replicate_source_db.is_none() && upgrade_needed(m.engine_version(), &actual_version)) {
         modify = modify

@@ -34,6 +34,13 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
         }
     }
     if let Some(k) = config.get("dr_kms_key").as_str() {
+        if k.contains(":alias/") {
+            diags.error_at(
+                AttributePath::attr("dr_kms_key"),
+                "KMS alias instead of key",
+                format!("{k:?} is an alias ARN. RDS records the key it points to, so an alias would show as a change on every plan and replace the DR copy; use the key's ARN."),
+            );
+        }
         if let (Some(dr), region) = (config.get("dr_region").as_str(), arn_part(k, 3)) {
             if !region.is_empty() && region != dr {
                 diags.error_at(

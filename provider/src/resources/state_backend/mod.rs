@@ -300,7 +300,10 @@ impl Resource for StateBackend {
 
     async fn modify_plan(&self, req: &mut PlanRequest) -> Result<()> {
         match self.0.get() {
-            Some(aws) => modify(aws, req),
+            Some(aws) => {
+                crate::regions::check_plan(aws.skip_region_validation, &req.config)?;
+                modify(aws, req)
+            }
             None => Ok(()),
         }
     }
