@@ -5,13 +5,14 @@
 #   make test    everything CI runs; ends with "N passed, M failed"
 #   make bench   benchmark report (handshake, memory, plan time)
 #   make docs    regenerate docs/ from the provider schemas and examples/
+#   make install  build the provider and install it into ~/.terraform.d/plugins
 #   make release VERSION=x.y.z   zips, manifest and SHA256SUMS in dist/
 
 SHELL := /bin/bash
 CARGO_TARGET_DIR ?= $(HOME)/.cache/onto-target
 export CARGO_TARGET_DIR
 
-.PHONY: all tools build test lint bench demo docs fuzz release clean
+.PHONY: all tools build test lint bench demo docs fuzz install release clean
 
 all: build
 
@@ -34,6 +35,9 @@ bench: tools
 docs:
 	UPDATE_DOCS=1 cargo test -p terraform-provider-onto --test docs
 	python3 scripts/module-docs.py
+
+install:
+	@bash scripts/install.sh
 
 release:
 	@bash scripts/release.sh $(VERSION)

@@ -7,6 +7,7 @@
 # the tree: every run works in temporary directories.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
 cargo build --release -p terraform-provider-kv -p terraform-provider-onto
 exec python3 bench/bench.py \
   --provider "$CARGO_TARGET_DIR/release/terraform-provider-kv" \

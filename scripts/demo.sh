@@ -10,7 +10,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-target=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
+target=$CARGO_TARGET_DIR
 tf=${TERRAFORM:-$root/.tools/bin/terraform}
 moto=$root/.tools/bin/emulator
 start=$SECONDS

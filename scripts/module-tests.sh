@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 tf=${TERRAFORM:-$root/.tools/bin/terraform}
 moto=$root/.tools/bin/emulator
-target=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
+target=$CARGO_TARGET_DIR
 
 die() { echo "module tests: $*" >&2; exit 1; }
 [[ -x $tf ]] || die "no terraform at $tf: run make tools"

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=${1:?usage: make release VERSION=x.y.z}
-target_dir=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
+target_dir=$CARGO_TARGET_DIR
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]] || { echo "VERSION must look like 1.2.3, got $version" >&2; exit 1; }
 
 binaries=()

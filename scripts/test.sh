@@ -3,6 +3,7 @@
 # the real Terraform CLI. Ends with one summary line "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -35,6 +36,7 @@ step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (unit, doc, acceptance)" cargo test --workspace --all-targets
 step "cargo test --doc" cargo test --workspace --doc
 step "emulator tests (pytest, boto3)" emulator_tests
+step "tfplugin packages as a crate" cargo package -p tfplugin --allow-dirty --quiet
 step "terraform fmt -check" "${TERRAFORM:-.tools/bin/terraform}" fmt -check -recursive modules examples
 step "module READMEs current" python3 scripts/module-docs.py --check
 step "terraform test (modules)" bash scripts/module-tests.sh

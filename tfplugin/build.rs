@@ -1,10 +1,10 @@
-//! Compiles the protocol definitions in `proto/` with a pure-Rust protobuf
-//! compiler, so building needs no system `protoc`.
+//! Compiles the protocol definitions in `proto/` (shipped in the crate)
+//! with a pure-Rust protobuf compiler, so building needs no system `protoc`.
 
 use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../proto");
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("proto");
     let files = [
         "tfplugin6.proto",
         "plugin/grpc_controller.proto",

@@ -1,3 +1,50 @@
+//! Build Terraform providers in Rust.
+//!
+//! `tfplugin` speaks Terraform's plugin protocol 6 (the go-plugin handshake,
+//! mutual TLS, the gRPC services) and does what every provider needs around
+//! it: dynamic values and their msgpack/JSON codecs, schemas, a planning
+//! engine (defaults, computed values, plan modifiers, write-only values,
+//! private state), the lifecycle-contract checks Terraform would otherwise
+//! report as "inconsistent result", diagnostics on attribute paths,
+//! `tracing` logs in Terraform's format, and a test harness that drives the
+//! real `terraform` CLI. A provider describes its schemas and implements
+//! small traits: [`provider::Provider`], [`resource::Resource`],
+//! [`data_source::DataSource`], [`ephemeral::EphemeralResource`],
+//! [`function::Function`], [`action::Action`].
+//!
+//! # Quickstart
+//!
+//! A provider with one resource, `hello_file` (this is
+//! `examples/quickstart.rs`):
+//!
+#![doc = concat!("```no_run\n", include_str!("../examples/quickstart.rs"), "```")]
+//!
+//! Build it, and tell Terraform where it is with a `dev_overrides` block in
+//! the CLI configuration (`~/.terraformrc`):
+//!
+//! ```text
+//! cargo build --example terraform-provider-hello   # target/debug/examples/
+//!
+//! provider_installation {
+//!   dev_overrides { "example/hello" = "/path/to/target/debug/examples" }
+//!   direct {}
+//! }
+//! ```
+//!
+//! Then `terraform plan` and `apply` a configuration with
+//! `hello = { source = "example/hello" }` in `required_providers` and a
+//! `resource "hello_file" "greeting" { path = "hello.txt", content = "hi" }`.
+//!
+//! # Next steps
+//!
+//! - `examples/kv` is a complete provider (nested blocks, sets, sensitive
+//!   and write-only values, import, state upgrades, a data source, a
+//!   function, an ephemeral resource, an action) with acceptance tests.
+//! - [`testing::Workdir`] (feature `testing`) runs the real CLI against your
+//!   provider binary in a temporary directory.
+//! - `--debug` on a provider binary prints `TF_REATTACH_PROVIDERS` for
+//!   attaching Terraform to a provider under a debugger.
+
 pub mod proto {
     pub mod tfplugin6 {
         tonic::include_proto!("tfplugin6");
