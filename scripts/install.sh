@@ -5,7 +5,8 @@
 #   ~/.terraform.d/plugins/registry.terraform.io/onto-platform/onto/VERSION/OS_ARCH/
 # Then `terraform init` in any configuration with
 #   onto = { source = "onto-platform/onto" }
-# installs it from there. PLUGINS_DIR overrides the mirror directory.
+# installs it from there. PLUGINS_DIR overrides the mirror directory;
+# BINARY installs an already built provider instead of building the release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
@@ -21,10 +22,14 @@ esac
 plugins=${PLUGINS_DIR:-$HOME/.terraform.d/plugins}
 dest=$plugins/registry.terraform.io/onto-platform/onto/$version/$platform
 
-echo "install: building terraform-provider-onto $version (release)..."
-cargo build --release -p terraform-provider-onto
+binary=${BINARY:-}
+if [[ -z $binary ]]; then
+  echo "install: building terraform-provider-onto $version (release)..."
+  cargo build --release -p terraform-provider-onto
+  binary=$target/release/terraform-provider-onto
+fi
 mkdir -p "$dest"
-install -m 0755 "$target/release/terraform-provider-onto" "$dest/terraform-provider-onto_v$version"
+install -m 0755 "$binary" "$dest/terraform-provider-onto_v$version"
 cat <<MSG
 install: terraform-provider-onto $version is in
   $dest

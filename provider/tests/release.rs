@@ -133,3 +133,53 @@ fn zip_entry(zip: &[u8]) -> (String, String) {
     let (hash, name) = text.split_once(' ').unwrap();
     (hash.to_owned(), name.to_owned())
 }
+
+/// `make install`: the provider lands in Terraform's implicit local mirror
+/// (`~/.terraform.d/plugins`), where `terraform init` finds it with no CLI
+/// configuration at all.
+#[test]
+fn make_install_puts_the_provider_where_terraform_init_finds_it() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new("bash")
+        .arg(repo.join("scripts/install.sh"))
+        .env("HOME", home.path())
+        // The build is the script's first step; the test installs the
+        // provider it was built with.
+        .env("BINARY", env!("CARGO_BIN_EXE_terraform-provider-onto"))
+        .env_remove("PLUGINS_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        work.join("main.tf"),
+        "terraform {\n  required_providers {\n    onto = { source = \"onto-platform/onto\" }\n  }\n}\n",
+    )
+    .unwrap();
+    let init = Command::new(tfplugin::testing::terraform_cli(&repo))
+        .args(["init", "-no-color"])
+        .current_dir(&work)
+        .env("HOME", home.path())
+        .env_remove("TF_CLI_CONFIG_FILE")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&init.stdout),
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert!(init.status.success(), "{text}");
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        text.contains(&format!("Installed onto-platform/onto v{version}")),
+        "{text}"
+    );
+}

@@ -156,12 +156,13 @@ impl Walk<'_> {
         if !matches!(plan, Value::Object(_)) {
             return;
         }
+        let held = !self.creating && matches!(prior, Value::Object(_));
         for attr in &block.attributes {
             let p = path.push_attr(&attr.name);
             let c = config.get(&attr.name);
             let s = prior.get(&attr.name);
             if let Some(v) = plan.get_mut(&attr.name) {
-                self.attribute(attr, &p, c, s, v);
+                self.attribute(attr, &p, c, s, v, held);
             }
         }
         for nb in &block.blocks {
@@ -184,6 +185,7 @@ impl Walk<'_> {
         config: &Value,
         prior: &Value,
         plan: &mut Value,
+        held: bool,
     ) {
         if attr.write_only {
             return;
@@ -208,6 +210,7 @@ impl Walk<'_> {
             config,
             state: prior,
             creating: self.creating,
+            held,
         };
         let mut resp = ModifyResponse {
             plan: std::mem::take(plan),
@@ -696,7 +699,7 @@ mod tests {
             .attribute(Attribute::string("token").optional().write_only())
             .block(NestedBlock::list(
                 "rule",
-                Block::new().attribute(Attribute::string("uid").computed()),
+                Block::new().attribute(Attribute::string("uid").computed().use_state_for_unknown()),
             ))
     }
 
@@ -768,6 +771,42 @@ mod tests {
         let config = full(&[("name", "b".into())]);
         let out = plan_change(&schema(), &prior, &proposed, &config, false);
         assert_eq!(out.requires_replace, vec![AttributePath::attr("name")]);
+    }
+
+    #[test]
+    fn a_null_the_object_recorded_stays_null_but_a_new_element_is_unknown() {
+        let prior = full(&[
+            ("name", "a".into()),
+            ("revision", 1.into()),
+            ("kind", "plain".into()),
+            ("rule", Value::List(vec![obj(&[("uid", "u1".into())])])),
+        ]);
+        let mut proposed = prior.clone();
+        proposed.set("value", "new");
+        proposed.set(
+            "rule",
+            Value::List(vec![
+                obj(&[("uid", "u1".into())]),
+                obj(&[("uid", Value::Null)]),
+            ]),
+        );
+        let config = full(&[
+            ("name", "a".into()),
+            ("value", "new".into()),
+            (
+                "rule",
+                Value::List(vec![
+                    obj(&[("uid", Value::Null)]),
+                    obj(&[("uid", Value::Null)]),
+                ]),
+            ),
+        ]);
+        let out = plan_change(&schema(), &prior, &proposed, &config, false);
+        // The API never reported an id for this object: no change to show.
+        assert_eq!(out.plan.get("id"), &Value::Null);
+        let rules = out.plan.get("rule").elements().unwrap();
+        assert_eq!(rules[0].get("uid"), &Value::from("u1"));
+        assert!(rules[1].get("uid").is_unknown(), "{:?}", rules[1]);
     }
 
     #[test]

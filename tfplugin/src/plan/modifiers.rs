@@ -13,6 +13,10 @@ pub struct ModifyRequest<'a> {
     pub state: &'a Value,
     /// True when the resource is being created (no prior state).
     pub creating: bool,
+    /// True when the object holding the attribute (the resource, or the
+    /// nested block element) exists in prior state, so a null `state` is a
+    /// recorded null rather than an element that is new in this plan.
+    pub held: bool,
 }
 
 /// What a modifier may change.
@@ -72,7 +76,9 @@ where
 }
 
 /// A computed value that does not change after create keeps its prior value
-/// in the plan instead of becoming "(known after apply)".
+/// in the plan instead of becoming "(known after apply)". A prior null is
+/// kept too: once the object exists, a value the remote API does not report
+/// stays unreported rather than showing as a change on every update.
 pub struct UseStateForUnknown;
 
 impl PlanModifier for UseStateForUnknown {
@@ -81,8 +87,7 @@ impl PlanModifier for UseStateForUnknown {
     }
 
     fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse) {
-        if req.creating || req.state.is_null() || !resp.plan.is_unknown() || req.config.is_unknown()
-        {
+        if !req.held || !resp.plan.is_unknown() || req.config.is_unknown() {
             return;
         }
         resp.plan = req.state.clone();
