@@ -8,6 +8,8 @@ mod cidr;
 mod config;
 mod data_sources;
 mod ephemeral;
+mod identity;
+mod lists;
 mod objectives;
 mod ownership;
 pub mod profile;

@@ -91,6 +91,18 @@ impl Provider for Onto {
         ]
     }
 
+    fn list_resources(&self) -> Vec<Arc<dyn tfplugin::list::ListResource>> {
+        crate::lists::Kind::ALL
+            .into_iter()
+            .map(|kind| {
+                Arc::new(crate::lists::OntoList {
+                    kind,
+                    shared: self.shared.clone(),
+                }) as Arc<dyn tfplugin::list::ListResource>
+            })
+            .collect()
+    }
+
     fn actions(&self) -> Vec<Arc<dyn tfplugin::action::Action>> {
         vec![Arc::new(crate::actions::dr_failover::DrFailover(
             self.shared.clone(),

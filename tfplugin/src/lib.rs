@@ -58,6 +58,8 @@ pub mod data_source;
 pub mod diag;
 pub mod ephemeral;
 pub mod function;
+pub mod genconfig;
+pub mod list;
 pub mod plan;
 pub mod private;
 pub mod provider;

@@ -9,6 +9,7 @@ use crate::data_source::DataSource;
 use crate::diag::{Diagnostics, Result};
 use crate::ephemeral::EphemeralResource;
 use crate::function::Function;
+use crate::list::ListResource;
 use crate::resource::Resource;
 use crate::schema::Schema;
 use crate::value::Value;
@@ -55,6 +56,12 @@ pub trait Provider: Send + Sync + 'static {
     }
 
     fn actions(&self) -> Vec<Arc<dyn Action>> {
+        Vec::new()
+    }
+
+    /// What `terraform query` can list; each names a managed resource type
+    /// that has an identity schema.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
         Vec::new()
     }
 }

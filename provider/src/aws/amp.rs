@@ -163,3 +163,24 @@ pub async fn delete_workspace(amp: &aws_sdk_amp::Client, id: &str) -> Result<()>
         Err(e) => Err(error("aps:DeleteWorkspace", &e).into()),
     }
 }
+
+// ---- listing ----------------------------------------------------------------------
+
+/// Every Prometheus workspace in the region (by id), with its tags.
+pub async fn list_workspaces(amp: &aws_sdk_amp::Client) -> Result<Vec<super::Listed>> {
+    let mut pages = amp.list_workspaces().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("aps:ListWorkspaces"))?;
+        for w in page.workspaces() {
+            if w.status().map(|s| s.status_code()) == Some(&WorkspaceStatusCode::Deleting) {
+                continue;
+            }
+            found.push(super::Listed {
+                key: w.workspace_id().to_owned(),
+                tags: w.tags().cloned().unwrap_or_default().into_iter().collect(),
+            });
+        }
+    }
+    Ok(found)
+}

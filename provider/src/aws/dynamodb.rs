@@ -253,6 +253,26 @@ pub async fn delete_table(
     }
 }
 
+// ---- listing ----------------------------------------------------------------------
+
+/// Every table in the region, with its tags.
+pub async fn list_tables(ddb: &aws_sdk_dynamodb::Client) -> Result<Vec<super::Listed>> {
+    let mut pages = ddb.list_tables().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("dynamodb:ListTables"))?;
+        for name in page.table_names() {
+            if let Some(t) = find_table(ddb, name).await? {
+                found.push(super::Listed {
+                    key: name.clone(),
+                    tags: t.tags,
+                });
+            }
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     //! moto creates tables ACTIVE at once: a table that is `CREATING`, or

@@ -420,6 +420,34 @@ fn rule(registry: &str, marker: &str, want: &Replication) -> Result<ReplicationR
         .map_err(|e| Diagnostic::error("Internal error", e.to_string()).into())
 }
 
+// ---- listing ----------------------------------------------------------------------
+
+/// Every repository in the region, with its tags.
+pub async fn list_repositories(ecr: &aws_sdk_ecr::Client) -> Result<Vec<super::Listed>> {
+    let mut pages = ecr.describe_repositories().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("ecr:DescribeRepositories"))?;
+        for repo in page.repositories() {
+            let tags = ecr
+                .list_tags_for_resource()
+                .resource_arn(repo.repository_arn().unwrap_or_default())
+                .send()
+                .await
+                .map_err(failed("ecr:ListTagsForResource"))?
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect();
+            found.push(super::Listed {
+                key: repo.repository_name().unwrap_or_default().to_owned(),
+                tags,
+            });
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     //! Another stack writing the registry's rules between this stack's read

@@ -818,3 +818,23 @@ pub async fn converge_tags(
     }
     Ok(())
 }
+
+// ---- listing ----------------------------------------------------------------------
+
+/// Every cluster in the region, with its tags.
+pub async fn list_clusters(eks: &aws_sdk_eks::Client) -> Result<Vec<super::Listed>> {
+    let mut pages = eks.list_clusters().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("eks:ListClusters"))?;
+        for name in page.clusters() {
+            if let Some(c) = find_cluster(eks, name).await? {
+                found.push(super::Listed {
+                    key: name.clone(),
+                    tags: c.tags().cloned().unwrap_or_default().into_iter().collect(),
+                });
+            }
+        }
+    }
+    Ok(found)
+}

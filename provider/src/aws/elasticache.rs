@@ -531,6 +531,28 @@ pub async fn delete_parameter_group(ec: &aws_sdk_elasticache::Client, group: &st
     }
 }
 
+// ---- listing ----------------------------------------------------------------------
+
+/// Every replication group in the region, with its tags.
+pub async fn list_groups(ec: &aws_sdk_elasticache::Client) -> Result<Vec<super::Listed>> {
+    let mut pages = ec.describe_replication_groups().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("elasticache:DescribeReplicationGroups"))?;
+        for g in page.replication_groups() {
+            let tags = match g.arn() {
+                Some(arn) => tags_of(ec, arn).await?,
+                None => BTreeMap::new(),
+            };
+            found.push(super::Listed {
+                key: g.replication_group_id().unwrap_or_default().to_owned(),
+                tags,
+            });
+        }
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     //! What the emulator does not produce: a group AWS failed to create

@@ -301,3 +301,11 @@ fn iam_region(region: &str) -> &'static str {
         _ => "us-east-1",
     }
 }
+
+/// An object a listing found (`terraform query`): its name or id, and its
+/// tags, which say whether onto made it and for which stack.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    pub key: String,
+    pub tags: BTreeMap<String, String>,
+}

@@ -730,6 +730,22 @@ pub async fn stop_backup_replication(rds: &aws_sdk_rds::Client, source_arn: &str
     }
 }
 
+// ---- listing ----------------------------------------------------------------------
+
+/// Every DB instance in the region, with its tags.
+pub async fn list_instances(rds: &aws_sdk_rds::Client) -> Result<Vec<super::Listed>> {
+    let mut pages = rds.describe_db_instances().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("rds:DescribeDBInstances"))?;
+        found.extend(page.db_instances().iter().map(|db| super::Listed {
+            key: db.db_instance_identifier().unwrap_or_default().to_owned(),
+            tags: tag_map(db.tag_list()),
+        }));
+    }
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     //! What the emulator does not produce: an instance AWS cannot bring up

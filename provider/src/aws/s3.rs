@@ -632,3 +632,36 @@ pub async fn put_replication_rule(
     .map_err(failed("s3:PutBucketReplication"))?;
     Ok(())
 }
+
+// ---- listing ----------------------------------------------------------------------
+
+/// Every bucket in `region`, with its tags.
+pub async fn list_buckets(s3: &aws_sdk_s3::Client, region: &str) -> Result<Vec<super::Listed>> {
+    let mut pages = s3.list_buckets().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("s3:ListBuckets"))?;
+        for b in page.buckets() {
+            let Some(name) = b.name() else { continue };
+            let location = s3
+                .get_bucket_location()
+                .bucket(name)
+                .send()
+                .await
+                .map_err(failed("s3:GetBucketLocation"))?;
+            // us-east-1 answers with no location constraint.
+            let at = location
+                .location_constraint()
+                .map(|c| c.as_str())
+                .filter(|c| !c.is_empty())
+                .unwrap_or("us-east-1");
+            if at == region {
+                found.push(super::Listed {
+                    key: name.to_owned(),
+                    tags: tags(s3, name).await?,
+                });
+            }
+        }
+    }
+    Ok(found)
+}

@@ -372,6 +372,12 @@ fn vanished(during: &str) -> Diagnostics {
 
 // ---- create / read / update / delete ------------------------------------------
 
+/// Identity: the Prometheus workspace id and region.
+const IDENTITY: &[crate::identity::Part] = &[
+    ("workspace_id", true, "Prometheus workspace id."),
+    crate::identity::REGION,
+];
+
 #[async_trait]
 impl Resource for Telemetry {
     fn type_name(&self) -> &str {
@@ -571,14 +577,19 @@ impl Resource for Telemetry {
     }
 
     /// Import ID: the workspace id (`ws-...`), or the name (the workspace
-    /// alias, when one workspace has it).
+    /// alias, when one workspace has it); either may be prefixed `REGION:`.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let client = aws.amp(&aws.region);
-        let w = match amp::find_workspace(&client, &req.id).await? {
+        let id = crate::identity::import_id(req, "workspace_id");
+        let (region, id) = match id.split_once(':') {
+            Some((r, rest)) => (r.to_owned(), rest.to_owned()),
+            None => (aws.region.clone(), id),
+        };
+        let client = aws.amp(&region);
+        let w = match amp::find_workspace(&client, &id).await? {
             Some(w) => w,
             None => {
-                let mut named = amp::workspaces_named(&client, &req.id).await?;
+                let mut named = amp::workspaces_named(&client, &id).await?;
                 match named.len() {
                     1 => named.remove(0),
                     0 => {
@@ -586,7 +597,7 @@ impl Resource for Telemetry {
                             "Workspace not found",
                             format!(
                                 "No Prometheus workspace with id or alias {:?} in {}.",
-                                req.id, aws.region
+                                id, region
                             ),
                         )
                         .into())
@@ -596,7 +607,7 @@ impl Resource for Telemetry {
                             "Several workspaces of that name",
                             format!(
                                 "{n} workspaces have the alias {:?}; import one by its id ({}).",
-                                req.id,
+                                id,
                                 named
                                     .iter()
                                     .map(|w| w.workspace_id())
@@ -609,9 +620,9 @@ impl Resource for Telemetry {
                 }
             }
         };
-        let name = w.alias().unwrap_or(&req.id).to_owned();
+        let name = w.alias().unwrap_or(&id).to_owned();
         // The trust policy names the OIDC provider and the service account.
-        let role = iam::role_name(&name, &aws.region, "collector");
+        let role = iam::role_name(&name, &region, "collector");
         let found = iam::find_role(&aws.iam(), &role).await?;
         let trust = found.as_ref().map(|r| r.trust.clone()).unwrap_or_default();
         let statement = &trust["Statement"][0];
@@ -625,7 +636,7 @@ impl Resource for Telemetry {
             .unwrap_or_else(|| ("opentelemetry".into(), "adot-collector".into()));
         let m = Model {
             name,
-            region: Some(aws.region.clone()),
+            region: Some(region.clone()),
             workspace_id: Some(w.workspace_id().to_owned()),
             oidc_provider_arn: statement["Principal"]["Federated"]
                 .as_str()
@@ -637,6 +648,14 @@ impl Resource for Telemetry {
             ..Model::default()
         };
         super::to_state(&m, &schema(), &Value::Null)
+    }
+
+    fn identity_schema(&self) -> Option<tfplugin::schema::IdentitySchema> {
+        Some(crate::identity::schema(IDENTITY))
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(crate::identity::of(state, IDENTITY))
     }
 }
 

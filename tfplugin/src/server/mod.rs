@@ -3,6 +3,7 @@
 //! and encodes responses. Panics in provider code become error diagnostics.
 
 mod convert;
+mod list;
 mod resume;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use crate::data_source::DataSource;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ephemeral::EphemeralResource;
 use crate::function::{Function, Signature};
+use crate::list::ListResource;
 use crate::plan;
 use crate::private::Private;
 use crate::proto::tfplugin6 as pb;
@@ -64,6 +66,7 @@ struct Inner {
     data_sources: HashMap<String, Entry<dyn DataSource>>,
     ephemerals: HashMap<String, Entry<dyn EphemeralResource>>,
     actions: HashMap<String, Entry<dyn Action>>,
+    lists: HashMap<String, Entry<dyn ListResource>>,
     functions: HashMap<String, (Arc<dyn Function>, Signature)>,
     schema_response: pb::get_provider_schema::Response,
     capabilities: pb::ServerCapabilities,
@@ -116,6 +119,11 @@ impl ProviderService {
             |r| r.type_name().to_owned(),
             |r| r.schema(),
         );
+        let lists = index(
+            provider.list_resources(),
+            |r| r.type_name().to_owned(),
+            |r| r.schema(),
+        );
         let functions: HashMap<_, _> = provider
             .functions()
             .into_iter()
@@ -125,7 +133,7 @@ impl ProviderService {
             plan_destroy: true,
             get_provider_schema_optional: true,
             move_resource_state: resources.values().any(|e| e.imp.accepts_moves()),
-            generate_resource_config: false,
+            generate_resource_config: true,
         };
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(convert::schema(&provider_schema.schema)),
@@ -156,6 +164,10 @@ impl ProviderService {
                     )
                 })
                 .collect(),
+            list_resource_schemas: lists
+                .iter()
+                .map(|(n, e)| (n.clone(), convert::schema(&e.schema)))
+                .collect(),
             server_capabilities: Some(capabilities),
             ..Default::default()
         };
@@ -168,6 +180,7 @@ impl ProviderService {
                 data_sources,
                 ephemerals,
                 actions,
+                lists,
                 functions,
                 schema_response,
                 capabilities,
@@ -397,6 +410,13 @@ impl ProviderRpc for ProviderService {
                 .actions
                 .keys()
                 .map(|n| m::ActionMetadata {
+                    type_name: n.clone(),
+                })
+                .collect(),
+            list_resources: s
+                .lists
+                .keys()
+                .map(|n| m::ListResourceMetadata {
                     type_name: n.clone(),
                 })
                 .collect(),
@@ -1239,6 +1259,56 @@ impl ProviderRpc for ProviderService {
         Ok(Response::new(Box::pin(
             tokio_stream::wrappers::ReceiverStream::new(rx),
         )))
+    }
+
+    async fn list_resource(
+        &self,
+        req: Request<pb::list_resource::Request>,
+    ) -> RpcResult<BoxStream<pb::list_resource::Event>> {
+        let req = req.into_inner();
+        debug!(tf_rpc = "ListResource", tf_resource_type = %req.type_name, "handling request");
+        Ok(Response::new(list::stream(self.inner.clone(), req)))
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        req: Request<pb::validate_list_resource_config::Request>,
+    ) -> RpcResult<pb::validate_list_resource_config::Response> {
+        let req = req.into_inner();
+        let s = &self.inner;
+        let mut diagnostics = validate_config(
+            s.lists.get(&req.type_name),
+            "list resource",
+            &req.type_name,
+            req.config.as_ref(),
+            false,
+            |imp, c, d| imp.validate(c, d),
+        );
+        diagnostics.extend(list::check_limit(req.limit.as_ref()));
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics,
+        }))
+    }
+
+    async fn generate_resource_config(
+        &self,
+        req: Request<pb::generate_resource_config::Request>,
+    ) -> RpcResult<pb::generate_resource_config::Response> {
+        let req = req.into_inner();
+        let s = &self.inner;
+        let mut diags = Diagnostics::new();
+        let mut resp = pb::generate_resource_config::Response::default();
+        if let Some(e) = collect(s.resource(&req.type_name), &mut diags) {
+            if let Some(state) = one(
+                convert::decode(req.state.as_ref(), &e.ty, "state"),
+                &mut diags,
+            ) {
+                let config = crate::genconfig::from_state(&e.schema.block, &state);
+                resp.config = one(convert::encode(&config, &e.ty, "configuration"), &mut diags);
+            }
+        }
+        resp.diagnostics = convert::diagnostics(diags);
+        Ok(Response::new(resp))
     }
 
     async fn stop_provider(

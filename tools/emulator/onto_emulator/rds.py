@@ -3,6 +3,8 @@ their promotion, replicated automated backups."""
 
 from __future__ import annotations
 
+import uuid
+
 from moto.core.utils import utcnow
 from moto.rds import exceptions, models, responses
 from moto.rds.models import rds_backends
@@ -80,6 +82,15 @@ def _subnet_group_modification() -> None:
     models.RDSBackend.modify_db_subnet_group = modify_db_subnet_group
 
 
+def _default_key(backend, db) -> None:
+    """An encrypted instance created without a key uses the account's
+    AWS-managed `aws/rds` key, and RDS reports that key's ARN (moto puts
+    the placeholder "default_kms_key_id" there)."""
+    if getattr(db, "kms_key_id", None) == "default_kms_key_id":
+        key = uuid.uuid5(uuid.NAMESPACE_URL, f"aws/rds/{backend.account_id}/{backend.region_name}")
+        db.kms_key_id = f"arn:aws:kms:{backend.region_name}:{backend.account_id}:key/{key}"
+
+
 def _instances_over_time() -> None:
     create = models.RDSBackend.create_db_instance
     replica = models.RDSBackend.create_db_instance_read_replica
@@ -90,6 +101,7 @@ def _instances_over_time() -> None:
         (the first automated backup), then `available` — minutes in AWS.
         It has no endpoint to connect to until it is available."""
         db = create(self, db_kwargs)
+        _default_key(self, db)
         if db.db_cluster_identifier is None:
             clock.progress(db, CREATE, "available", kind="rds:db", ident=_ident(db), action="create", owner=_owner(db))
         return db
@@ -109,6 +121,7 @@ def _instances_over_time() -> None:
             self.describe_db_subnet_groups(group)
         db = replica(self, db_kwargs)
         db.backend = self
+        _default_key(self, db)
         if group:
             db.db_subnet_group_name = group
         db.tags = list(db_kwargs.get("tags") or [])

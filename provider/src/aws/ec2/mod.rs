@@ -166,3 +166,19 @@ pub async fn controller_leftovers(
     }
     found
 }
+
+// ---- listing ----------------------------------------------------------------------
+
+/// Every VPC in the region (by id), with its tags; the default VPC too.
+pub async fn list_vpcs(ec2: &aws_sdk_ec2::Client) -> Result<Vec<super::Listed>> {
+    let mut pages = ec2.describe_vpcs().into_paginator().send();
+    let mut found = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(failed("ec2:DescribeVpcs"))?;
+        found.extend(page.vpcs().iter().map(|v| super::Listed {
+            key: v.vpc_id().unwrap_or_default().to_owned(),
+            tags: tag_map(v.tags()),
+        }));
+    }
+    Ok(found)
+}

@@ -177,6 +177,12 @@ async fn converge_replicas(
     Ok(())
 }
 
+/// Identity: the name and region.
+const IDENTITY: &[crate::identity::Part] = &[
+    ("name", true, "Replication group id."),
+    crate::identity::REGION,
+];
+
 #[async_trait]
 impl Resource for Cache {
     fn type_name(&self) -> &str {
@@ -570,9 +576,10 @@ impl Resource for Cache {
     /// Import ID: `NAME`, or `REGION:NAME` for another region.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let (region, name) = match req.id.split_once(':') {
+        let id = crate::identity::import_id(req, "name");
+        let (region, name) = match id.split_once(':') {
             Some((r, n)) => (r.to_owned(), n.to_owned()),
-            None => (aws.region.clone(), req.id.clone()),
+            None => (aws.region.clone(), id.clone()),
         };
         let client = aws.elasticache(&region);
         let Some(group) = ec::find_group(&client, &name).await? else {
@@ -612,5 +619,13 @@ impl Resource for Cache {
             ..Model::default()
         };
         super::to_state(&m, &schema::schema(), &Value::Null)
+    }
+
+    fn identity_schema(&self) -> Option<tfplugin::schema::IdentitySchema> {
+        Some(crate::identity::schema(IDENTITY))
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(crate::identity::of(state, IDENTITY))
     }
 }

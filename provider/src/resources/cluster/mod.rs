@@ -112,6 +112,10 @@ fn gone(name: &str, during: &str) -> Diagnostics {
     .into()
 }
 
+/// Identity: the name and region.
+const IDENTITY: &[crate::identity::Part] =
+    &[("name", true, "EKS cluster name."), crate::identity::REGION];
+
 #[async_trait]
 impl Resource for ClusterResource {
     fn type_name(&self) -> &str {
@@ -528,9 +532,10 @@ impl Resource for ClusterResource {
     /// Node groups named `<key>-<hash>` are recognised by their key.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let (region, name) = match req.id.split_once(':') {
+        let id = crate::identity::import_id(req, "name");
+        let (region, name) = match id.split_once(':') {
             Some((r, n)) => (r.to_owned(), n.to_owned()),
-            None => (aws.region.clone(), req.id.clone()),
+            None => (aws.region.clone(), id.clone()),
         };
         let client = aws.eks(&region);
         let cluster = eks::find_cluster(&client, &name).await?.ok_or_else(|| {
@@ -588,6 +593,14 @@ impl Resource for ClusterResource {
             ..Model::default()
         };
         super::to_state(&m, &schema::schema(), &Value::Null)
+    }
+
+    fn identity_schema(&self) -> Option<tfplugin::schema::IdentitySchema> {
+        Some(crate::identity::schema(IDENTITY))
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(crate::identity::of(state, IDENTITY))
     }
 }
 

@@ -212,6 +212,12 @@ fn replica_request(
         .set_tags(Some(rds::rds_tags(tags)))
 }
 
+/// Identity: the name and region.
+const IDENTITY: &[crate::identity::Part] = &[
+    ("name", true, "RDS instance identifier."),
+    crate::identity::REGION,
+];
+
 #[async_trait]
 impl Resource for Db {
     fn type_name(&self) -> &str {
@@ -620,9 +626,10 @@ impl Resource for Db {
     /// Import ID: `NAME`, or `REGION:NAME` for another region.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let (region, name) = match req.id.split_once(':') {
+        let id = crate::identity::import_id(req, "name");
+        let (region, name) = match id.split_once(':') {
             Some((r, n)) => (r.to_owned(), n.to_owned()),
-            None => (aws.region.clone(), req.id.clone()),
+            None => (aws.region.clone(), id.clone()),
         };
         if rds::find_instance(&aws.rds(&region), &name)
             .await?
@@ -648,5 +655,13 @@ impl Resource for Db {
             ..Model::default()
         };
         super::to_state(&m, &schema::schema(), &Value::Null)
+    }
+
+    fn identity_schema(&self) -> Option<tfplugin::schema::IdentitySchema> {
+        Some(crate::identity::schema(IDENTITY))
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(crate::identity::of(state, IDENTITY))
     }
 }

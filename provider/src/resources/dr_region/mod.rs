@@ -571,6 +571,12 @@ async fn remove_state_copy(aws: &Aws, m: &Model, region: &str, side: &SideObject
 
 // ---- create / read / update / delete ------------------------------------------
 
+/// Identity: the name and the DR region.
+const IDENTITY: &[crate::identity::Part] = &[
+    ("name", true, "The DR setup's name."),
+    ("dr_region", true, "The DR region."),
+];
+
 #[async_trait]
 impl Resource for DrRegion {
     fn type_name(&self) -> &str {
@@ -710,7 +716,15 @@ impl Resource for DrRegion {
     /// is this stack's.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let parts: Vec<&str> = req.id.split(',').collect();
+        let id = match &req.identity {
+            Some(i) => format!(
+                "{},{}",
+                i.get("name").as_str().unwrap_or_default(),
+                i.get("dr_region").as_str().unwrap_or_default()
+            ),
+            None => req.id.clone(),
+        };
+        let parts: Vec<&str> = id.split(',').collect();
         let (name, dr_region) = match parts.as_slice() {
             [n, r] | [n, r, _] => ((*n).to_owned(), (*r).to_owned()),
             _ => {
@@ -718,7 +732,7 @@ impl Resource for DrRegion {
                     "Invalid import ID",
                     format!(
                         "{:?}: use NAME,DR_REGION or NAME,DR_REGION,STATE_BUCKET.",
-                        req.id
+                        id
                     ),
                 )
                 .into())
@@ -753,6 +767,14 @@ impl Resource for DrRegion {
             });
         }
         super::to_state(&m, &schema::schema(), &Value::Null)
+    }
+
+    fn identity_schema(&self) -> Option<tfplugin::schema::IdentitySchema> {
+        Some(crate::identity::schema(IDENTITY))
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(crate::identity::of(state, IDENTITY))
     }
 }
 

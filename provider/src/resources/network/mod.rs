@@ -64,6 +64,10 @@ impl Network {
     }
 }
 
+/// Identity: the VPC id and region (a network made outside onto has no
+/// onto name to go by).
+const IDENTITY: &[crate::identity::Part] = &[("vpc_id", true, "VPC id."), crate::identity::REGION];
+
 #[async_trait]
 impl Resource for Network {
     fn type_name(&self) -> &str {
@@ -135,13 +139,19 @@ impl Resource for Network {
     }
 
     /// Import ID: the VPC id (`vpc-...`), or the network's `name` (the VPC
-    /// tagged as that onto_network in the provider's environment).
+    /// tagged as that onto_network in the provider's environment); either
+    /// may be prefixed `REGION:` for another region.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
         let aws = self.0.require()?;
-        let ec2 = aws.ec2(&aws.region);
-        let vpc = if req.id.starts_with("vpc-") {
+        let id = crate::identity::import_id(req, "vpc_id");
+        let (region, id) = match id.split_once(':') {
+            Some((r, rest)) => (r.to_owned(), rest.to_owned()),
+            None => (aws.region.clone(), id),
+        };
+        let ec2 = aws.ec2(&region);
+        let vpc = if id.starts_with("vpc-") {
             ec2.describe_vpcs()
-                .vpc_ids(&req.id)
+                .vpc_ids(&id)
                 .send()
                 .await
                 .map_err(crate::aws::failed("ec2:DescribeVpcs"))?
@@ -153,7 +163,7 @@ impl Resource for Network {
                 .describe_vpcs()
                 .filters(ec2::tag_filter(
                     crate::ownership::OWNER,
-                    &format!("{TYPE}/{}", req.id),
+                    &format!("{TYPE}/{}", id),
                 ))
                 .filters(ec2::tag_filter(
                     crate::ownership::ENVIRONMENT,
@@ -169,7 +179,7 @@ impl Resource for Network {
                     let ids: Vec<&str> = several.iter().filter_map(|v| v.vpc_id()).collect();
                     return Err(Diagnostic::error(
                         "Several networks of that name",
-                        format!("VPCs {} are all tagged as onto_network {:?} in {}; import one by its VPC id.", ids.join(", "), req.id, aws.environment),
+                        format!("VPCs {} are all tagged as onto_network {:?} in {}; import one by its VPC id.", ids.join(", "), id, aws.environment),
                     )
                     .into());
                 }
@@ -180,16 +190,18 @@ impl Resource for Network {
                 "Network not found",
                 format!(
                     "No VPC {:?} (by id, or tagged as onto_network in {} {}).",
-                    req.id, aws.region, aws.environment
+                    id, region, aws.environment
                 ),
             )
             .into());
         };
         let vpc_id = vpc.vpc_id().unwrap_or_default().to_owned();
-        let name = ec2::tag_map(vpc.tags())
+        let tags = ec2::tag_map(vpc.tags());
+        let name = tags
             .get(crate::ownership::OWNER)
             .and_then(|o| o.strip_prefix(&format!("{TYPE}/")))
-            .map_or_else(|| req.id.clone(), str::to_owned);
+            .or_else(|| tags.get("Name").map(String::as_str))
+            .map_or_else(|| id.clone(), str::to_owned);
         let inv = net::inventory(&ec2, &vpc_id).await?.ok_or_else(|| {
             Diagnostics::from(Diagnostic::error(
                 "Network not found",
@@ -206,7 +218,7 @@ impl Resource for Network {
         azs.dedup();
         let m = Model {
             name,
-            region: Some(aws.region.clone()),
+            region: Some(region.clone()),
             cidr_block: vpc.cidr_block().unwrap_or_default().to_owned(),
             availability_zones: azs,
             cache_subnets: Some(inv.subnets.keys().any(|p| p.starts_with("subnet/cache/"))),
@@ -214,5 +226,13 @@ impl Resource for Network {
             ..Model::default()
         };
         super::to_state(&m, &schema::schema(), &Value::Null)
+    }
+
+    fn identity_schema(&self) -> Option<tfplugin::schema::IdentitySchema> {
+        Some(crate::identity::schema(IDENTITY))
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(crate::identity::of(state, IDENTITY))
     }
 }

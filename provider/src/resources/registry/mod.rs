@@ -5,8 +5,6 @@ mod model;
 mod plan;
 mod schema;
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use aws_sdk_ecr::types::{EncryptionConfiguration, EncryptionType};
 use tfplugin::diag::{Diagnostic, Diagnostics, Result};
@@ -131,6 +129,10 @@ fn vanished(during: &str) -> Diagnostics {
     )
     .into()
 }
+
+/// Identity: the repository name and region.
+const IDENTITY: &[crate::identity::Part] =
+    &[("name", true, "Repository name."), crate::identity::REGION];
 
 #[async_trait]
 impl Resource for Registry {
@@ -275,13 +277,10 @@ impl Resource for Registry {
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(schema::identity())
+        Some(crate::identity::schema(IDENTITY))
     }
 
     fn identity(&self, state: &Value) -> Option<Value> {
-        Some(Value::Object(BTreeMap::from([
-            ("name".to_owned(), state.get("name").clone()),
-            ("region".to_owned(), state.get("region").clone()),
-        ])))
+        Some(crate::identity::of(state, IDENTITY))
     }
 }

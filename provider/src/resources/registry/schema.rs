@@ -1,6 +1,6 @@
 //! `onto_registry`'s schema.
 
-use tfplugin::schema::{Attribute, Block, IdentityAttribute, IdentitySchema, NestedBlock, Schema};
+use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::validate::{int_between, one_of};
 use tfplugin::value::Type;
 
@@ -33,25 +33,4 @@ pub fn schema() -> Schema {
             .attribute(Attribute::string("repository_url").computed().use_state_for_unknown().describe("URL to push and pull images: `<account>.dkr.ecr.<region>.amazonaws.com/<name>`."))
             .block(NestedBlock::list("lifecycle_rule", rule).max_items(100)),
     )
-}
-
-/// Identity: name and region.
-pub fn identity() -> IdentitySchema {
-    IdentitySchema {
-        version: 0,
-        attributes: vec![
-            IdentityAttribute {
-                name: "name".into(),
-                ty: Type::String,
-                required_for_import: true,
-                description: "Repository name.".into(),
-            },
-            IdentityAttribute {
-                name: "region".into(),
-                ty: Type::String,
-                required_for_import: false,
-                description: "Region; the provider's by default.".into(),
-            },
-        ],
-    }
 }

@@ -288,6 +288,12 @@ fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
 
 // ---- create / read / update / delete ------------------------------------------
 
+/// Identity: the bucket and its region.
+const IDENTITY: &[crate::identity::Part] = &[
+    ("bucket", true, "State bucket name."),
+    crate::identity::REGION,
+];
+
 #[async_trait]
 impl Resource for StateBackend {
     fn type_name(&self) -> &str {
@@ -432,9 +438,10 @@ impl Resource for StateBackend {
     /// Import ID: the bucket name, `REGION:BUCKET` for another region, and
     /// `,LOCK_TABLE` appended when the lock table is not `<bucket>-lock`.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
-        let (rest, lock_table) = match req.id.split_once(',') {
+        let id = crate::identity::import_id(req, "bucket");
+        let (rest, lock_table) = match id.split_once(',') {
             Some((b, t)) => (b.to_owned(), Some(t.to_owned())),
-            None => (req.id.clone(), None),
+            None => (id.clone(), None),
         };
         let (region, bucket) = match rest.split_once(':') {
             Some((r, b)) => (Some(r.to_owned()), b.to_owned()),
@@ -449,6 +456,14 @@ impl Resource for StateBackend {
             ..State::default()
         };
         super::to_state(&s, &schema::schema(), &Value::Null)
+    }
+
+    fn identity_schema(&self) -> Option<tfplugin::schema::IdentitySchema> {
+        Some(crate::identity::schema(IDENTITY))
+    }
+
+    fn identity(&self, state: &Value) -> Option<Value> {
+        Some(crate::identity::of(state, IDENTITY))
     }
 }
 
