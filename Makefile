@@ -5,6 +5,7 @@
 #   make test    everything CI runs; ends with "N passed, M failed"
 #   make bench   benchmark report (handshake, memory, plan time)
 #   make docs    regenerate docs/ from the provider schemas and examples/
+#   make fuzz    the libFuzzer targets (fuzz/) ten minutes each, and the proptests long
 #   make install  build the provider and install it into ~/.terraform.d/plugins
 #   make release VERSION=x.y.z   zips, manifest and SHA256SUMS in dist/
 
@@ -42,8 +43,9 @@ install:
 release:
 	@bash scripts/release.sh $(VERSION)
 
-fuzz:
-	PROPTEST_CASES=$${PROPTEST_CASES:-200000} cargo test -p tfplugin --release --lib -- --exact value::msgpack::tests::garbage_never_panics value::msgpack::tests::mutated_encodings_never_panic
+fuzz: tools
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} bash scripts/fuzz.sh
+	PROPTEST_CASES=$${PROPTEST_CASES:-200000} cargo test -p tfplugin --release --lib -- value::msgpack::tests
 
 demo:
 	@bash scripts/demo.sh

@@ -32,10 +32,12 @@ emulator_tests() {
 }
 
 step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo fmt --check (fuzz targets)" cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (unit, doc, acceptance)" cargo test --workspace --all-targets
 step "cargo test --doc" cargo test --workspace --doc
 step "emulator tests (pytest, boto3)" emulator_tests
+step "fuzz targets (briefly)" bash scripts/fuzz.sh
 step "tfplugin packages as a crate" cargo package -p tfplugin --allow-dirty --quiet
 step "terraform fmt -check" "${TERRAFORM:-.tools/bin/terraform}" fmt -check -recursive modules examples
 step "module READMEs current" python3 scripts/module-docs.py --check

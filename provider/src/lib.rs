@@ -8,6 +8,8 @@ mod cidr;
 mod config;
 mod data_sources;
 mod ephemeral;
+#[doc(hidden)]
+pub mod fuzzing;
 mod identity;
 mod lists;
 mod objectives;

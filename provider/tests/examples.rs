@@ -41,3 +41,27 @@ fn documentation_examples_validate() {
     }
     assert!(checked >= 3, "only {checked} examples found");
 }
+
+/// Every `list` example (docs/list-resources) is a valid query file.
+#[test]
+fn list_examples_validate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let provider = std::fs::read_to_string(root.join("provider/provider.tf")).unwrap();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("list-resources")).unwrap() {
+        let file = entry.unwrap().path().join("query.tfquery.hcl");
+        let mut w = common::workdir();
+        w.env("TF_WORKSPACE", "dev");
+        w.config(&provider);
+        std::fs::copy(&file, w.path().join("query.tfquery.hcl")).unwrap();
+        let r = w.run(&["validate", "-query", "-no-color"]);
+        assert!(
+            r.out.status.success(),
+            "{} is invalid:\n{}",
+            file.display(),
+            r.combined()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 8, "one list example per resource type");
+}

@@ -128,6 +128,23 @@ pub fn render(provider: &dyn Provider, examples: &Path) -> BTreeMap<PathBuf, Str
         schema_sections(&mut page, &a.schema().block, "");
         pages.insert(PathBuf::from(format!("actions/{}.md", short(&t))), page);
     }
+    for l in provider.list_resources() {
+        let t = l.type_name().to_owned();
+        let mut page = page_head(&name, &t, "List Resource", &l.schema());
+        if let Some(ex) = example("list-resources", &t, "query.tfquery.hcl") {
+            let _ = write!(
+                page,
+                "## Example Usage\n\nIn a `.tfquery.hcl` file, then `terraform query` (add `-generate-config-out=FILE` for resource and import blocks):\n\n```terraform\n{}\n```\n\n",
+                ex.trim_end()
+            );
+        }
+        page.push_str("## Schema (the `config` block)\n\n");
+        schema_sections(&mut page, &l.schema().block, "");
+        pages.insert(
+            PathBuf::from(format!("list-resources/{}.md", short(&t))),
+            page,
+        );
+    }
     for f in provider.functions() {
         let sig = f.signature();
         let mut page = format!(

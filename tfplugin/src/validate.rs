@@ -125,39 +125,62 @@ impl Validator for DurationValidator {
 }
 
 /// Parses Go-style durations: a sequence of `<number><unit>` with units
-/// `ms`, `s`, `m`, `h`.
+/// `ns`, `us` (`µs`), `ms`, `s`, `m`, `h`; numbers may have a fraction.
+/// Whole numbers are exact (no floating-point rounding), and as in Go a
+/// duration is at most `i64::MAX` nanoseconds (about 292 years).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let bad = || format!("{s:?} is not a duration; use forms like \"30s\", \"10m\" or \"1h30m\"");
     if s.is_empty() {
         return Err(bad());
     }
-    let mut total = Duration::ZERO;
+    let mut total: u64 = 0;
     let mut rest = s;
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !c.is_ascii_digit() && c != '.')
             .ok_or_else(bad)?;
-        if digits == 0 {
+        let (whole, fraction) = rest[..digits]
+            .split_once('.')
+            .unwrap_or((&rest[..digits], ""));
+        if whole.is_empty() && fraction.is_empty() {
             return Err(bad());
         }
-        let n: f64 = rest[..digits].parse().map_err(|_| bad())?;
         rest = &rest[digits..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit())
             .unwrap_or(rest.len());
-        let secs = match &rest[..unit_len] {
-            "ms" => n / 1000.0,
-            "s" => n,
-            "m" => n * 60.0,
-            "h" => n * 3600.0,
+        let unit: u64 = match &rest[..unit_len] {
+            "ns" => 1,
+            "us" | "µs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return Err(bad()),
         };
+        let whole: u64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
+        let fraction: f64 = if fraction.is_empty() {
+            0.0
+        } else {
+            format!("0.{fraction}").parse().map_err(|_| bad())?
+        };
+        // The fraction's part is below one unit, so it fits; rounding it
+        // to whole nanoseconds is what Go does too.
+        let part = whole
+            .checked_mul(unit)
+            .and_then(|n| n.checked_add((fraction * unit as f64) as u64))
+            .ok_or_else(bad)?;
         total = total
-            .checked_add(Duration::try_from_secs_f64(secs).map_err(|_| bad())?)
+            .checked_add(part)
+            .filter(|&t| t <= i64::MAX as u64)
             .ok_or_else(bad)?;
         rest = &rest[unit_len..];
     }
-    Ok(total)
+    Ok(Duration::from_nanos(total))
 }
 
 /// Runs every attribute validator in `block` over a configuration value,
@@ -233,6 +256,13 @@ mod tests {
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration(".5h").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_duration("90us").unwrap(), Duration::from_micros(90));
+        // Found by fuzzing: long whole numbers were rounded through f64.
+        assert_eq!(
+            parse_duration("2562047h").unwrap(),
+            Duration::from_secs(2_562_047 * 3600)
+        );
         for bad in [
             "",
             "10",
@@ -241,6 +271,10 @@ mod tests {
             "-1s",
             "1h-",
             "10000000000000000000s10000000000000000000s",
+            "300000y",
+            ".s",
+            "1.2.3s",
+            "2562048h", // past Go's limit of i64::MAX nanoseconds
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }

@@ -523,13 +523,34 @@ mod tests {
         assert!(from_msgpack(&deep, &Type::Dynamic).is_err());
     }
 
+    /// An unknown string refined as not null and with a prefix, encoded as
+    /// Terraform encodes refinements.
+    fn refined_unknown(prefix: &str) -> Value {
+        let mut raw = Vec::new();
+        rmp::encode::write_map_len(&mut raw, 2).unwrap();
+        rmp::encode::write_sint(&mut raw, 1).unwrap();
+        rmp::encode::write_bool(&mut raw, false).unwrap();
+        rmp::encode::write_sint(&mut raw, 2).unwrap();
+        rmp::encode::write_str(&mut raw, prefix).unwrap();
+        Value::Unknown(Some(Box::new(
+            super::super::refinements::Refinements::decode(&raw).unwrap(),
+        )))
+    }
+
     fn arb_value_and_type() -> impl Strategy<Value = (Value, Type)> {
         let leaf = prop_oneof![
             any::<bool>().prop_map(|b| (Value::Bool(b), Type::Bool)),
             any::<i64>().prop_map(|n| (Value::from(n), Type::Number)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| (
+                    Value::Number(super::super::Number::from_f64(f).unwrap()),
+                    Type::Number
+                )),
             "[a-z0-9 ]{0,8}".prop_map(|s| (Value::String(s), Type::String)),
             Just((Value::Null, Type::String)),
             Just((Value::UNKNOWN, Type::Number)),
+            "[a-z]{0,4}".prop_map(|p| (refined_unknown(&p), Type::String)),
         ];
         leaf.prop_recursive(4, 32, 4, |inner| {
             prop_oneof![
@@ -553,12 +574,28 @@ mod tests {
                     };
                     (v, Type::list(t))
                 }),
-                inner.prop_map(|(v, t)| {
+                inner.clone().prop_map(|(v, t)| {
                     (
                         Value::Map(BTreeMap::from([("k".to_owned(), v)])),
                         Type::map(t),
                     )
                 }),
+                inner
+                    .clone()
+                    .prop_map(|(v, t)| (Value::Set(vec![v]), Type::set(t))),
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(|items| {
+                    let (values, types): (Vec<Value>, Vec<Type>) = items.into_iter().unzip();
+                    (Value::Tuple(values), Type::Tuple(types))
+                }),
+                // A `dynamic` attribute: the value carries its own type.
+                inner
+                    .prop_filter("known", |(v, _)| v.is_wholly_known())
+                    .prop_map(|(v, _)| {
+                        (
+                            Value::Object(BTreeMap::from([("d".to_owned(), v)])),
+                            Type::object([("d", Type::Dynamic)]),
+                        )
+                    }),
             ]
         })
     }

@@ -1,0 +1,7 @@
+list "onto_cache" "caches" {
+  provider = onto
+  config {
+    name_prefix = "editor"
+    environment = "prod"
+  }
+}

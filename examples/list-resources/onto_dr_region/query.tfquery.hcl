@@ -1,0 +1,6 @@
+list "onto_dr_region" "dr" {
+  provider = onto
+  config {
+    region = "eu-central-1" # the DR region
+  }
+}

@@ -1,0 +1,6 @@
+list "onto_network" "vpcs" {
+  provider = onto
+  config {
+    environment = "dev"
+  }
+}

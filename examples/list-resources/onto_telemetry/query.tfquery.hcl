@@ -1,0 +1,6 @@
+list "onto_telemetry" "workspaces" {
+  provider = onto
+  config {
+    tags = { team = "platform" }
+  }
+}
