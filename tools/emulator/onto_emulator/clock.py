@@ -44,25 +44,39 @@ _lock = threading.RLock()
 _due: list[tuple[float, int, Callable[[], None]]] = []
 _seq = itertools.count()
 _offset = 0.0
+# While `tick` applies a change, the moment it was due: the change happened
+# then, however late the request that applies it arrives.
+_applying: float | None = None
 
 
 def now() -> float:
-    """The clock, in real seconds (monotonic, plus what `advance` added)."""
+    """The clock, in real seconds (monotonic, plus what `advance` added);
+    inside a scheduled change, the moment that change was due."""
+    if _applying is not None:
+        return _applying
     return time.monotonic() + _offset
 
 
 def after(aws_seconds: float, action: Callable[[], None]) -> None:
-    """Runs `action` once `aws_seconds` of AWS time (scaled) have passed."""
+    """Runs `action` once `aws_seconds` of AWS time (scaled) have passed.
+    Scheduled from within a change (the next step of a state machine), the
+    time counts from when that change was due, so sparse polling does not
+    stretch a chain of steps."""
     with _lock:
         heapq.heappush(_due, (now() + aws_seconds * SCALE, next(_seq), action))
 
 
 def tick() -> None:
     """Applies every change that is due, in order."""
+    global _applying
     with _lock:
-        while _due and _due[0][0] <= now():
-            _, _, action = heapq.heappop(_due)
-            action()
+        while _due and _due[0][0] <= time.monotonic() + _offset:
+            due, _, action = heapq.heappop(_due)
+            _applying = due
+            try:
+                action()
+            finally:
+                _applying = None
 
 
 def advance(aws_seconds: float) -> None:

@@ -39,3 +39,16 @@ def test_the_scale_takes_a_fraction():
     assert clock._scale_from("1/60") == 1 / 60
     assert clock._scale_from("0.5") == 0.5
     assert clock._scale_from(None) == 1 / 60
+
+
+def test_a_chain_of_steps_is_not_stretched_by_sparse_polling(monkeypatch):
+    """Each step of a state machine counts from when the previous one was
+    due, not from the request that happened to apply it."""
+    real = [100.0]
+    monkeypatch.setattr(clock.time, "monotonic", lambda: real[0])
+    monkeypatch.setattr(clock, "SCALE", 1.0)
+    obj = type("Obj", (), {})()
+    clock.progress(obj, [("creating", 10), ("backing-up", 10)], "available", kind="t", ident="x", action="create")
+    real[0] = 125.0  # the first poll comes late, after both steps' time
+    clock.tick()
+    assert obj.status == "available"
