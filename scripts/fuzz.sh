@@ -18,6 +18,9 @@ fuzz=.tools/bin/cargo-fuzz
 flags=(--fuzz-dir fuzz --sanitizer none --dev --debug-assertions --target-dir "$CARGO_TARGET_DIR/fuzz")
 targets=$("$fuzz" list --fuzz-dir fuzz)
 
+# fuzz/Cargo.lock is committed: a build must not rewrite it in the tree.
+cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null ||
+    { echo "fuzz: fuzz/Cargo.lock is out of date: run cargo update --manifest-path fuzz/Cargo.toml -w" >&2; exit 1; }
 echo "fuzz: building $(echo $targets | wc -w) targets..."
 "$fuzz" build "${flags[@]}"
 # The targets run directly: `cargo fuzz run` would create fuzz/artifacts in the tree.

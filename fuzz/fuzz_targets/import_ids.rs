@@ -1,7 +1,9 @@
 //! Import IDs and identities, as users type them into `terraform import`
 //! and `import` blocks, for every onto resource type. The provider is not
 //! configured, so nothing reaches AWS: an ID is parsed, refused with a
-//! diagnostic, or found to need AWS — never a panic.
+//! diagnostic, or found to need AWS — never a panic. (Most imports look up
+//! the object first, so for them this covers the identity-to-ID step; the
+//! registry and state backend parse their IDs whole.)
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -32,20 +34,24 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(rest).into_owned();
     let resources = resources();
     let r = &resources[usize::from(pick) % resources.len()];
-    // Half the inputs as an ID, half as an identity made of the text's parts.
+    // Half the inputs as an ID, half as an identity of the resource's own
+    // identity schema, its parts taken from the text.
     let identity = (pick & 0x80 != 0).then(|| {
-        let mut parts = text.splitn(3, ',');
-        let mut id = BTreeMap::new();
-        for key in ["name", "region", "dr_region"] {
-            id.insert(
-                key.to_owned(),
-                parts.next().map_or(Value::Null, Value::from),
-            );
-        }
+        let names: Vec<String> = r
+            .identity_schema()
+            .map(|s| s.attributes.into_iter().map(|a| a.name).collect())
+            .unwrap_or_default();
+        let mut parts = text.split(',');
+        let id: BTreeMap<String, Value> = names
+            .into_iter()
+            .map(|n| (n, parts.next().map_or(Value::Null, Value::from)))
+            .collect();
         Value::Object(id)
     });
     if let Some(id) = &identity {
-        let _ = terraform_provider_onto::fuzzing::import_id(id.clone(), "name");
+        for key in ["name", "vpc_id", "bucket", "workspace_id"] {
+            let _ = terraform_provider_onto::fuzzing::import_id(id.clone(), key);
+        }
     }
     let req = ImportRequest {
         id: text,

@@ -179,10 +179,18 @@ impl OntoList {
             Kind::Cluster => named(aws::eks::list_clusters(&aws.eks(region)).await?, "name"),
             Kind::Db => named(aws::rds::list_instances(&aws.rds(region)).await?, "name"),
             Kind::Registry => named(aws::ecr::list_repositories(&aws.ecr(region)).await?, "name"),
-            Kind::StateBackend => named(
-                aws::s3::list_buckets(&aws.s3(region), region).await?,
-                "bucket",
-            ),
+            Kind::StateBackend => {
+                let mut found = named(
+                    aws::s3::list_buckets(&aws.s3(region), region).await?,
+                    "bucket",
+                );
+                // The lock table is the default `<bucket>-lock` unless an
+                // import names another.
+                for c in &mut found {
+                    c.identity.set("lock_table", Value::Null);
+                }
+                found
+            }
             Kind::Network | Kind::Telemetry => {
                 let (listed, key) = if self.kind == Kind::Network {
                     (aws::ec2::list_vpcs(&aws.ec2(region)).await?, "vpc_id")
@@ -237,10 +245,16 @@ impl ListResource for OntoList {
     }
 
     fn schema(&self) -> Schema {
-        let region_doc = if self.kind == Kind::DrRegion {
-            "The DR region to search; the provider's by default."
+        // A DR setup keeps its objects in the DR region, which is never
+        // the provider's own (the primary): it must be named.
+        let region = if self.kind == Kind::DrRegion {
+            Attribute::string("region")
+                .required()
+                .describe("The DR region to search.")
         } else {
-            "Region to search; the provider's by default."
+            Attribute::string("region")
+                .optional()
+                .describe("Region to search; the provider's by default.")
         };
         Schema::new(
             Block::new()
@@ -248,7 +262,7 @@ impl ListResource for OntoList {
                     "Lists {} for `terraform query`; each result shows the stack and environment that own it, or that onto does not manage it.",
                     self.kind.what()
                 ))
-                .attribute(Attribute::string("region").optional().validate(validators::region()).describe(region_doc))
+                .attribute(region.validate(validators::region()))
                 .attribute(Attribute::string("name_prefix").optional().describe("Only objects whose name starts with this."))
                 .attribute(Attribute::new("tags", Type::map(Type::String)).optional().describe("Only objects that carry all of these tags."))
                 .attribute(Attribute::string("environment").optional().describe("Only objects of this onto environment (their `onto:environment` tag).")),

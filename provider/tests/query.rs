@@ -14,6 +14,10 @@ list "onto_registry" "all" {
 list "onto_network" "all" {
   provider = onto
 }
+
+list "onto_state_backend" "all" {
+  provider = onto
+}
 "#;
 
 const LIST_LEGACY: &str = r#"
@@ -109,6 +113,19 @@ async fn query_lists_what_exists_and_generated_config_imports_it() {
         .await
         .unwrap();
 
+    moto.s3()
+        .await
+        .create_bucket()
+        .bucket("legacy-terraform-state")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(REGION))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
     // A second configuration queries the account.
     let mut w = workdir();
     w.config(&moto.provider("dev"));
@@ -128,6 +145,9 @@ async fn query_lists_what_exists_and_generated_config_imports_it() {
     );
     assert!(api.contains("stack platform-a, environment dev"), "{api}");
     assert!(line("legacy/web").contains("not managed by onto"));
+    let bucket = line("legacy-terraform-state");
+    assert!(bucket.starts_with("list.onto_state_backend.all"), "{bucket}");
+    assert!(bucket.contains("not managed by onto"), "{bucket}");
     let network = line(&vpc);
     assert!(network.starts_with("list.onto_network.all"), "{network}");
     assert!(network.contains(&format!("vpc_id={vpc}")), "{network}");

@@ -355,6 +355,11 @@ impl Attribute {
         self.modifier(modifiers::UseStateForUnknown)
     }
 
+    /// Shorthand for the [`modifiers::KeepPriorValue`] modifier.
+    pub fn keep_prior_value(self) -> Self {
+        self.modifier(modifiers::KeepPriorValue)
+    }
+
     pub fn ty(&self) -> Type {
         match &self.kind {
             AttributeType::Plain(t) => t.clone(),

@@ -133,6 +133,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     if s.is_empty() {
         return Err(bad());
     }
+    if s == "0" {
+        // The one number Go takes without a unit.
+        return Ok(Duration::ZERO);
+    }
     let mut total: u64 = 0;
     let mut rest = s;
     while !rest.is_empty() {
@@ -258,6 +262,7 @@ mod tests {
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration(".5h").unwrap(), Duration::from_secs(1800));
         assert_eq!(parse_duration("90us").unwrap(), Duration::from_micros(90));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
         // Found by fuzzing: long whole numbers were rounded through f64.
         assert_eq!(
             parse_duration("2562047h").unwrap(),

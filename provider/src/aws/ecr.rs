@@ -429,16 +429,21 @@ pub async fn list_repositories(ecr: &aws_sdk_ecr::Client) -> Result<Vec<super::L
     while let Some(page) = pages.next().await {
         let page = page.map_err(failed("ecr:DescribeRepositories"))?;
         for repo in page.repositories() {
-            let tags = ecr
+            let tags = match ecr
                 .list_tags_for_resource()
                 .resource_arn(repo.repository_arn().unwrap_or_default())
                 .send()
                 .await
-                .map_err(failed("ecr:ListTagsForResource"))?
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect();
+            {
+                Ok(out) => out
+                    .tags()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+                // Deleted while the list was read.
+                Err(e) if is(&e, &["RepositoryNotFoundException"]) => continue,
+                Err(e) => return Err(error("ecr:ListTagsForResource", &e).into()),
+            };
             found.push(super::Listed {
                 key: repo.repository_name().unwrap_or_default().to_owned(),
                 tags,

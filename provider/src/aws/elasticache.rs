@@ -541,7 +541,12 @@ pub async fn list_groups(ec: &aws_sdk_elasticache::Client) -> Result<Vec<super::
         let page = page.map_err(failed("elasticache:DescribeReplicationGroups"))?;
         for g in page.replication_groups() {
             let tags = match g.arn() {
-                Some(arn) => tags_of(ec, arn).await?,
+                Some(arn) => match ec.list_tags_for_resource().resource_name(arn).send().await {
+                    Ok(out) => tag_map(out.tag_list()),
+                    // Deleted while the list was read.
+                    Err(e) if is(&e, &["ReplicationGroupNotFoundFault", "InvalidARN"]) => continue,
+                    Err(e) => return Err(error("elasticache:ListTagsForResource", &e).into()),
+                },
                 None => BTreeMap::new(),
             };
             found.push(super::Listed {

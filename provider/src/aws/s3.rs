@@ -639,28 +639,42 @@ pub async fn put_replication_rule(
 pub async fn list_buckets(s3: &aws_sdk_s3::Client, region: &str) -> Result<Vec<super::Listed>> {
     let mut pages = s3.list_buckets().into_paginator().send();
     let mut found = Vec::new();
+    // A bucket deleted while the list is read, or one this caller may not
+    // look at, is left out rather than ending the listing.
+    let skip = ["NoSuchBucket", "AccessDenied"];
     while let Some(page) = pages.next().await {
         let page = page.map_err(failed("s3:ListBuckets"))?;
         for b in page.buckets() {
             let Some(name) = b.name() else { continue };
-            let location = s3
-                .get_bucket_location()
-                .bucket(name)
-                .send()
-                .await
-                .map_err(failed("s3:GetBucketLocation"))?;
-            // us-east-1 answers with no location constraint.
-            let at = location
-                .location_constraint()
-                .map(|c| c.as_str())
-                .filter(|c| !c.is_empty())
-                .unwrap_or("us-east-1");
-            if at == region {
-                found.push(super::Listed {
-                    key: name.to_owned(),
-                    tags: tags(s3, name).await?,
-                });
+            let location = match s3.get_bucket_location().bucket(name).send().await {
+                Ok(l) => l,
+                Err(e) if is(&e, &skip) => continue,
+                Err(e) => return Err(error("s3:GetBucketLocation", &e).into()),
+            };
+            // us-east-1 answers with no location constraint; the oldest
+            // buckets in eu-west-1 with `EU`.
+            let at = match location.location_constraint().map(|c| c.as_str()) {
+                None | Some("") => "us-east-1",
+                Some("EU") => "eu-west-1",
+                Some(other) => other,
+            };
+            if at != region {
+                continue;
             }
+            let tags = match s3.get_bucket_tagging().bucket(name).send().await {
+                Ok(out) => out
+                    .tag_set()
+                    .iter()
+                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                    .collect(),
+                Err(e) if is(&e, &["NoSuchTagSet"]) => BTreeMap::new(),
+                Err(e) if is(&e, &skip) => continue,
+                Err(e) => return Err(error("s3:GetBucketTagging", &e).into()),
+            };
+            found.push(super::Listed {
+                key: name.to_owned(),
+                tags,
+            });
         }
     }
     Ok(found)

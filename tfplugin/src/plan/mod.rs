@@ -156,13 +156,13 @@ impl Walk<'_> {
         if !matches!(plan, Value::Object(_)) {
             return;
         }
-        let held = !self.creating && matches!(prior, Value::Object(_));
+        let prior_exists = !self.creating && matches!(prior, Value::Object(_));
         for attr in &block.attributes {
             let p = path.push_attr(&attr.name);
             let c = config.get(&attr.name);
             let s = prior.get(&attr.name);
             if let Some(v) = plan.get_mut(&attr.name) {
-                self.attribute(attr, &p, c, s, v, held);
+                self.attribute(attr, &p, c, s, v, prior_exists);
             }
         }
         for nb in &block.blocks {
@@ -185,7 +185,7 @@ impl Walk<'_> {
         config: &Value,
         prior: &Value,
         plan: &mut Value,
-        held: bool,
+        prior_exists: bool,
     ) {
         if attr.write_only {
             return;
@@ -210,7 +210,7 @@ impl Walk<'_> {
             config,
             state: prior,
             creating: self.creating,
-            held,
+            prior_exists,
         };
         let mut resp = ModifyResponse {
             plan: std::mem::take(plan),
@@ -694,12 +694,13 @@ mod tests {
             .attribute(Attribute::string("name").required().requires_replace())
             .attribute(Attribute::string("value").optional())
             .attribute(Attribute::string("id").computed().use_state_for_unknown())
+            .attribute(Attribute::string("iops").computed().keep_prior_value())
             .attribute(Attribute::number("revision").computed())
             .attribute(Attribute::string("kind").default("plain"))
             .attribute(Attribute::string("token").optional().write_only())
             .block(NestedBlock::list(
                 "rule",
-                Block::new().attribute(Attribute::string("uid").computed().use_state_for_unknown()),
+                Block::new().attribute(Attribute::string("uid").computed().keep_prior_value()),
             ))
     }
 
@@ -774,7 +775,7 @@ mod tests {
     }
 
     #[test]
-    fn a_null_the_object_recorded_stays_null_but_a_new_element_is_unknown() {
+    fn a_kept_null_stays_null_but_a_new_element_is_unknown() {
         let prior = full(&[
             ("name", "a".into()),
             ("revision", 1.into()),
@@ -802,8 +803,10 @@ mod tests {
             ),
         ]);
         let out = plan_change(&schema(), &prior, &proposed, &config, false);
-        // The API never reported an id for this object: no change to show.
-        assert_eq!(out.plan.get("id"), &Value::Null);
+        // A null id may be filled in by the update; a value kept as the
+        // prior one stays null.
+        assert!(out.plan.get("id").is_unknown());
+        assert_eq!(out.plan.get("iops"), &Value::Null);
         let rules = out.plan.get("rule").elements().unwrap();
         assert_eq!(rules[0].get("uid"), &Value::from("u1"));
         assert!(rules[1].get("uid").is_unknown(), "{:?}", rules[1]);

@@ -16,7 +16,7 @@ pub struct ModifyRequest<'a> {
     /// True when the object holding the attribute (the resource, or the
     /// nested block element) exists in prior state, so a null `state` is a
     /// recorded null rather than an element that is new in this plan.
-    pub held: bool,
+    pub prior_exists: bool,
 }
 
 /// What a modifier may change.
@@ -76,9 +76,9 @@ where
 }
 
 /// A computed value that does not change after create keeps its prior value
-/// in the plan instead of becoming "(known after apply)". A prior null is
-/// kept too: once the object exists, a value the remote API does not report
-/// stays unreported rather than showing as a change on every update.
+/// in the plan instead of becoming "(known after apply)". A prior null stays
+/// "(known after apply)": an update may fill it in (a part that was missing
+/// and is made again).
 pub struct UseStateForUnknown;
 
 impl PlanModifier for UseStateForUnknown {
@@ -87,7 +87,27 @@ impl PlanModifier for UseStateForUnknown {
     }
 
     fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse) {
-        if !req.held || !resp.plan.is_unknown() || req.config.is_unknown() {
+        if req.creating || req.state.is_null() || !resp.plan.is_unknown() || req.config.is_unknown()
+        {
+            return;
+        }
+        resp.plan = req.state.clone();
+    }
+}
+
+/// Like [`UseStateForUnknown`], and a prior null is kept too: for a value
+/// the remote API reports for some objects and never for others (IOPS of
+/// storage without provisioned IOPS), which would otherwise show as a change
+/// on every update.
+pub struct KeepPriorValue;
+
+impl PlanModifier for KeepPriorValue {
+    fn description(&self) -> String {
+        "The value does not change after creation, even when it is unset.".into()
+    }
+
+    fn modify(&self, req: &ModifyRequest<'_>, resp: &mut ModifyResponse) {
+        if !req.prior_exists || !resp.plan.is_unknown() || req.config.is_unknown() {
             return;
         }
         resp.plan = req.state.clone();

@@ -77,13 +77,16 @@ async fn run(
             .unwrap_or(DEFAULT_LIMIT),
         stop: s.stop_token(),
     };
-    let (ftx, mut frx) = mpsc::channel::<Found>(16);
+    let (ftx, frx) = mpsc::channel::<Found>(16);
     let listing = async {
         let mut results = Results::new(ftx, lreq.limit);
         s.guarded("ListResource", lister.imp.list(&lreq, &mut results))
             .await
     };
-    let forwarding = async {
+    let forwarding = async move {
+        // The receiver lives in here: when Terraform stops reading, it is
+        // dropped, and the lister's next send says the listing is over.
+        let mut frx = frx;
         while let Some(found) = frx.recv().await {
             let event = event(s, req, resource, identity_ty, found).await;
             if tx.send(Ok(event)).await.is_err() {
@@ -170,15 +173,16 @@ async fn import_and_read(
     Ok(state)
 }
 
-/// A `limit` Terraform cannot honour.
+/// A `limit` that would list nothing (Terraform sends its default, 100,
+/// when the `list` block sets none).
 pub(super) fn check_limit(limit: Option<&pb::DynamicValue>) -> Vec<pb::Diagnostic> {
     let mut diags = Diagnostics::new();
     if let Ok(v) = convert::decode(limit, &Type::Number, "limit") {
-        if v.as_i64().is_some_and(|n| n < 0) {
+        if v.as_i64().is_some_and(|n| n < 1) {
             diags.push(Diagnostic::error(
                 "Invalid limit",
                 format!(
-                    "limit must be 0 or more, not {}.",
+                    "limit must be at least 1, not {}.",
                     v.as_i64().unwrap_or_default()
                 ),
             ));

@@ -810,9 +810,12 @@ impl ProviderRpc for ProviderService {
         debug!(tf_rpc = "ApplyResourceChange", tf_resource_type = %req.type_name, "handling request");
         let s = &self.inner;
         let mut diags = Diagnostics::new();
+        // Until the apply produces a state, the answer is the prior one, with
+        // its identity (the plan carried the prior identity forward).
         let mut resp = pb::apply_resource_change::Response {
             new_state: req.prior_state.clone(),
             private: req.planned_private.clone(),
+            new_identity: req.planned_identity.clone(),
             ..Default::default()
         };
         let decoded = collect(s.resource(&req.type_name), &mut diags).and_then(|e| {

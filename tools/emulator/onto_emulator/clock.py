@@ -45,15 +45,17 @@ _due: list[tuple[float, int, Callable[[], None]]] = []
 _seq = itertools.count()
 _offset = 0.0
 # While `tick` applies a change, the moment it was due: the change happened
-# then, however late the request that applies it arrives.
-_applying: float | None = None
+# then, however late the request that applies it arrives. Per thread: other
+# requests, served meanwhile, see the real clock.
+_applying = threading.local()
 
 
 def now() -> float:
     """The clock, in real seconds (monotonic, plus what `advance` added);
     inside a scheduled change, the moment that change was due."""
-    if _applying is not None:
-        return _applying
+    due = getattr(_applying, "due", None)
+    if due is not None:
+        return due
     return time.monotonic() + _offset
 
 
@@ -68,15 +70,14 @@ def after(aws_seconds: float, action: Callable[[], None]) -> None:
 
 def tick() -> None:
     """Applies every change that is due, in order."""
-    global _applying
     with _lock:
         while _due and _due[0][0] <= time.monotonic() + _offset:
             due, _, action = heapq.heappop(_due)
-            _applying = due
+            _applying.due = due
             try:
                 action()
             finally:
-                _applying = None
+                _applying.due = None
 
 
 def advance(aws_seconds: float) -> None:

@@ -74,12 +74,14 @@ fn state(aws: &Aws, region: &str, found: &ecr::Found, known: &Value) -> Result<V
 }
 
 /// Brings the settings of an existing repository to `want`, touching only
-/// what differs from `found`.
-async fn converge(aws: &Aws, region: &str, want: &State, found: &ecr::Found) -> Result<()> {
+/// what differs from `found`. Returns whether anything changed.
+async fn converge(aws: &Aws, region: &str, want: &State, found: &ecr::Found) -> Result<bool> {
+    let mut changed = false;
     let client = aws.ecr(region);
     let name = want.name.as_str();
     if found.repo.image_tag_mutability().map(|x| x.as_str()) != Some(want.mutability()) {
         ecr::set_tag_mutability(&client, name, want.mutability()).await?;
+        changed = true;
     }
     let scan = want.scan_on_push.unwrap_or(true);
     if found
@@ -89,6 +91,7 @@ async fn converge(aws: &Aws, region: &str, want: &State, found: &ecr::Found) -> 
         != Some(scan)
     {
         ecr::set_scan_on_push(&client, name, scan).await?;
+        changed = true;
     }
     let have_rules = found
         .lifecycle_policy
@@ -99,6 +102,7 @@ async fn converge(aws: &Aws, region: &str, want: &State, found: &ecr::Found) -> 
         let doc = (!want.lifecycle_rule.is_empty())
             .then(|| model::lifecycle_policy(&want.lifecycle_rule));
         ecr::set_lifecycle_policy(&client, name, doc).await?;
+        changed = true;
     }
     let want_pull = want.pull_accounts();
     let have_pull = found
@@ -110,16 +114,21 @@ async fn converge(aws: &Aws, region: &str, want: &State, found: &ecr::Found) -> 
         let partition = partition_of(found.repo.repository_arn().unwrap_or_default());
         let doc = (!want_pull.is_empty()).then(|| model::repository_policy(&want_pull, partition));
         ecr::set_repository_policy(&client, name, doc).await?;
+        changed = true;
     }
     let owner = aws.owner(TYPE, name, &aws.environment);
     let desired = tags::all(aws, &owner, &want.tags.clone().unwrap_or_default());
-    ecr::converge_tags(
-        &client,
-        found.repo.repository_arn().unwrap_or_default(),
-        &found.tags,
-        &desired,
-    )
-    .await
+    if found.tags != desired {
+        ecr::converge_tags(
+            &client,
+            found.repo.repository_arn().unwrap_or_default(),
+            &found.tags,
+            &desired,
+        )
+        .await?;
+        changed = true;
+    }
+    Ok(changed)
 }
 
 fn vanished(during: &str) -> Diagnostics {
@@ -195,10 +204,14 @@ impl Resource for Registry {
             .ok_or_else(|| vanished("create"))?;
         // The repository exists: whatever fails next, state must know it.
         req.save_partial(state(aws, &region, &found, &req.planned)?);
-        converge(aws, &region, &want, &found).await?;
-        let found = ecr::find_repository(&client, &want.name)
-            .await?
-            .ok_or_else(|| vanished("create"))?;
+        // Read again only what converging changed.
+        let found = if converge(aws, &region, &want, &found).await? {
+            ecr::find_repository(&client, &want.name)
+                .await?
+                .ok_or_else(|| vanished("create"))?
+        } else {
+            found
+        };
         state(aws, &region, &found, &req.planned)
     }
 
@@ -234,10 +247,13 @@ impl Resource for Registry {
                     ),
                 ))
             })?;
-        converge(aws, &region, &want, &found).await?;
-        let found = ecr::find_repository(&client, &want.name)
-            .await?
-            .ok_or_else(|| vanished("update"))?;
+        let found = if converge(aws, &region, &want, &found).await? {
+            ecr::find_repository(&client, &want.name)
+                .await?
+                .ok_or_else(|| vanished("update"))?
+        } else {
+            found
+        };
         state(aws, &region, &found, &req.planned)
     }
 

@@ -292,6 +292,11 @@ fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
 const IDENTITY: &[crate::identity::Part] = &[
     ("bucket", true, "State bucket name."),
     crate::identity::REGION,
+    (
+        "lock_table",
+        false,
+        "DynamoDB lock table; `<bucket>-lock` by default.",
+    ),
 ];
 
 #[async_trait]
@@ -438,14 +443,23 @@ impl Resource for StateBackend {
     /// Import ID: the bucket name, `REGION:BUCKET` for another region, and
     /// `,LOCK_TABLE` appended when the lock table is not `<bucket>-lock`.
     async fn import(&self, req: &ImportRequest) -> Result<Value> {
-        let id = crate::identity::import_id(req, "bucket");
+        let mut id = crate::identity::import_id(req, "bucket");
+        if let Some(table) = req
+            .identity
+            .as_ref()
+            .and_then(|i| i.get("lock_table").as_str())
+        {
+            id = format!("{id},{table}");
+        }
         let (rest, lock_table) = match id.split_once(',') {
             Some((b, t)) => (b.to_owned(), Some(t.to_owned())),
             None => (id.clone(), None),
         };
+        // The region is always recorded (the identity holds it): the
+        // provider's when the ID names none.
         let (region, bucket) = match rest.split_once(':') {
             Some((r, b)) => (Some(r.to_owned()), b.to_owned()),
-            None => (None, rest),
+            None => (self.0.get().map(|aws| aws.region.clone()), rest),
         };
         let s = State {
             bucket,
