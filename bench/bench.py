@@ -403,7 +403,9 @@ def main():
             print(f"| plan -refresh=false, {count} onto_registry | {times['onto']:.2f} s | |")
             print(f"| ratio onto_registry / terraform_data, {count} resources | {r:.2f} | context |")
             print(f"| provider peak RSS, plan of {count} onto_registry | {peak:.1f} MiB | <= 60 MiB |")
-        print(f"| release binary size (onto) | {os.path.getsize(a.onto) / (1 << 20):.1f} MiB | <= 40 MiB |")
+        # make release builds the dist profile (thin LTO) and checks its
+        # own 40 MiB limit; this is the plain release build.
+        print(f"| binary size (onto), release profile without LTO | {os.path.getsize(a.onto) / (1 << 20):.1f} MiB | context |")
         platform = platform_bench(a.terraform, a.onto, a.moto)
         for what in ("apply", "destroy"):
             wall, cp, chain, calls = platform[what]

@@ -146,7 +146,10 @@ async fn query_lists_what_exists_and_generated_config_imports_it() {
     assert!(api.contains("stack platform-a, environment dev"), "{api}");
     assert!(line("legacy/web").contains("not managed by onto"));
     let bucket = line("legacy-terraform-state");
-    assert!(bucket.starts_with("list.onto_state_backend.all"), "{bucket}");
+    assert!(
+        bucket.starts_with("list.onto_state_backend.all"),
+        "{bucket}"
+    );
     assert!(bucket.contains("not managed by onto"), "{bucket}");
     let network = line(&vpc);
     assert!(network.starts_with("list.onto_network.all"), "{network}");
