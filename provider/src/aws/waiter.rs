@@ -16,7 +16,10 @@ pub enum Poll<T> {
 }
 
 const FIRST_DELAY: Duration = Duration::from_millis(200);
-const MAX_DELAY: Duration = Duration::from_secs(10);
+/// The longest pause between polls: an object that became ready is seen at
+/// most this long later (on average less than half of it). A
+/// describe call every 5 s is far below the services' request limits.
+const MAX_DELAY: Duration = Duration::from_secs(5);
 
 /// Polls until ready, failing after `limit` or when Terraform asks to stop.
 pub async fn wait_until<T, F, Fut>(
