@@ -236,3 +236,111 @@ async fn bad_input_and_prod_defaults() {
         "nothing may be created"
     );
 }
+
+/// A VPC made outside Terraform, with its own internet gateway and the
+/// default security group's rules, imported into an `onto_network`: the
+/// apply builds onto's parts around them and routes through the VPC's own
+/// gateway, the default group keeps its rules, and destroy deletes the VPC
+/// but leaves the gateway it did not make (detached) in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_vpc_keeps_what_onto_did_not_make() {
+    let moto = Emulator::start();
+    let ec2 = moto.ec2().await;
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .unwrap()
+        .to_owned();
+    let igw = ec2
+        .create_internet_gateway()
+        .send()
+        .await
+        .unwrap()
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .unwrap()
+        .to_owned();
+    ec2.attach_internet_gateway()
+        .internet_gateway_id(&igw)
+        .vpc_id(&vpc)
+        .send()
+        .await
+        .unwrap();
+    let default_sg = || async {
+        let out = ec2
+            .describe_security_groups()
+            .filters(vpc_filter(&vpc))
+            .filters(
+                Filter::builder()
+                    .name("group-name")
+                    .values("default")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let g = out.security_groups()[0].clone();
+        (g.ip_permissions().len(), g.ip_permissions_egress().len())
+    };
+    let rules = default_sg().await;
+    assert!(rules.0 + rules.1 > 0, "the default group starts with rules");
+
+    let mut w = workdir();
+    let import = format!("import {{\n  to = onto_network.core\n  id = \"{vpc}\"\n}}\n");
+    w.config(&(moto.provider("dev") + &config(&["eu-west-1a", "eu-west-1b"], "") + &import));
+    w.apply();
+    let r = w.state().resource("onto_network.core")["values"].clone();
+    assert_eq!(r["vpc_id"], vpc.as_str());
+    assert_eq!(
+        r["internet_gateway_id"],
+        igw.as_str(),
+        "the VPC's own gateway is used"
+    );
+    assert_eq!(
+        default_sg().await,
+        rules,
+        "the default group was not touched"
+    );
+    let gateways = ec2
+        .describe_internet_gateways()
+        .filters(
+            Filter::builder()
+                .name("attachment.vpc-id")
+                .values(&vpc)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gateways.internet_gateways().len(), 1, "no second gateway");
+    w.assert_no_changes();
+
+    let out = w.run(&["destroy", "-auto-approve", "-no-color"]).success();
+    assert!(
+        out.combined().contains("Internet gateway kept"),
+        "{}",
+        out.combined()
+    );
+    let gone = ec2.describe_vpcs().vpc_ids(&vpc).send().await;
+    assert!(
+        gone.is_err() || gone.unwrap().vpcs().is_empty(),
+        "the imported VPC is deleted"
+    );
+    let kept = ec2
+        .describe_internet_gateways()
+        .internet_gateway_ids(&igw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.internet_gateways().len(),
+        1,
+        "the gateway onto did not make is kept"
+    );
+    assert!(kept.internet_gateways()[0].attachments().is_empty());
+}

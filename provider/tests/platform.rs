@@ -280,8 +280,29 @@ async fn platform_example_in_workspace_dev() {
         "{text}"
     );
     assert!(
+        text.contains("Destroying editor-prod deletes it"),
+        "refused at plan, naming the instance: {text}"
+    );
+    assert!(
         db_names(&rds).await.contains(&"editor-prod".to_owned()),
         "prod's database survives a refused destroy"
+    );
+    // Refused at plan: nothing of prod was deleted, so it still plans empty.
+    let intact = w
+        .command(&[
+            "plan",
+            "-detailed-exitcode",
+            "-no-color",
+            "-var-file=emulator.tfvars",
+        ])
+        .current_dir(&platform)
+        .output()
+        .unwrap();
+    assert_eq!(
+        intact.status.code(),
+        Some(0),
+        "a refused destroy left prod whole: {}",
+        String::from_utf8_lossy(&intact.stdout)
     );
     let lift = [
         "-auto-approve",

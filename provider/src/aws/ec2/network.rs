@@ -26,8 +26,8 @@ pub const VPC_TAG: &str = "onto:vpc";
 pub struct Inventory {
     pub vpc_id: String,
     pub vpc_tags: BTreeMap<String, String>,
-    /// The internet gateway, and whether it is attached.
-    pub igw: Option<(String, bool)>,
+    /// The internet gateway.
+    pub igw: Option<Gateway>,
     /// part -> (id, CIDR)
     pub subnets: BTreeMap<String, (String, String)>,
     pub route_tables: BTreeMap<String, RouteTable>,
@@ -38,6 +38,16 @@ pub struct Inventory {
     /// The S3 gateway endpoint and its route tables.
     pub endpoint: Option<(String, BTreeSet<String>)>,
     pub default_sg: Option<String>,
+}
+
+/// The VPC's internet gateway.
+#[derive(Clone, Debug)]
+pub struct Gateway {
+    pub id: String,
+    pub attached: bool,
+    /// Born with this network's `onto:part` tag. A gateway that came with an
+    /// imported VPC is used (its routes point to it) but never deleted.
+    pub ours: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -113,11 +123,19 @@ pub async fn inventory(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Result<Option
     inv.igw = match attached
         .internet_gateways()
         .first()
-        .and_then(|g| g.internet_gateway_id())
+        .and_then(|g| Some((g.internet_gateway_id()?, g.tags())))
     {
-        Some(id) => Some((id.to_owned(), true)),
+        Some((id, tags)) => Some(Gateway {
+            id: id.to_owned(),
+            attached: true,
+            ours: part_of(tags).as_deref() == Some("igw"),
+        }),
         // Created for this VPC, not attached yet (an interrupted apply).
-        None => find_tagged_igw(ec2, vpc_id).await?.map(|id| (id, false)),
+        None => find_tagged_igw(ec2, vpc_id).await?.map(|id| Gateway {
+            id,
+            attached: false,
+            ours: true,
+        }),
     };
     let subnets = ec2
         .describe_subnets()
@@ -793,32 +811,44 @@ pub async fn delete_route_table(ec2: &aws_sdk_ec2::Client, rt: &RouteTable) -> R
     }
 }
 
-pub async fn delete_internet_gateway(
+/// Detaches the internet gateway `id` from the VPC.
+pub async fn detach_internet_gateway(
     ec2: &aws_sdk_ec2::Client,
     vpc_id: &str,
     id: &str,
-    attached: bool,
 ) -> Result<()> {
-    if attached {
-        match ec2
-            .detach_internet_gateway()
-            .internet_gateway_id(id)
-            .vpc_id(vpc_id)
-            .send()
-            .await
+    match ec2
+        .detach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(vpc_id)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if is(
+                &e,
+                &["Gateway.NotAttached", "InvalidInternetGatewayID.NotFound"],
+            ) =>
         {
-            Ok(_) => {}
-            Err(e)
-                if is(
-                    &e,
-                    &["Gateway.NotAttached", "InvalidInternetGatewayID.NotFound"],
-                ) => {}
-            Err(e) => return Err(error("ec2:DetachInternetGateway", &e).into()),
+            Ok(())
         }
+        Err(e) => Err(error("ec2:DetachInternetGateway", &e).into()),
+    }
+}
+
+/// Detaches (when attached) and deletes one of this network's gateways.
+pub async fn delete_internet_gateway(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    gateway: &Gateway,
+) -> Result<()> {
+    if gateway.attached {
+        detach_internet_gateway(ec2, vpc_id, &gateway.id).await?;
     }
     match ec2
         .delete_internet_gateway()
-        .internet_gateway_id(id)
+        .internet_gateway_id(&gateway.id)
         .send()
         .await
     {

@@ -220,7 +220,7 @@ fn plan_password(req: &mut PlanRequest) -> Result<()> {
 pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
     let environment = profile::environment(aws, &req.config).to_owned();
     if req.plan.is_null() {
-        return Ok(());
+        return refuse_deleting_protected(req, "Destroying");
     }
     let refused = profile::apply(TYPE, &environment, req);
     if refused.has_errors() {
@@ -309,5 +309,27 @@ pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
     if let Some(name) = req.plan.get("name").as_str().map(str::to_owned) {
         tags::plan_all(aws, &aws.owner(TYPE, &name, &environment), &mut req.plan);
     }
+    if !req.requires_replace.is_empty() {
+        refuse_deleting_protected(req, "Replacing")?;
+    }
     Ok(())
+}
+
+/// A destroy or a replacement of an instance whose deletion protection is
+/// on is refused at plan, before Terraform deletes anything else in the
+/// same run: RDS would refuse the delete at apply, after the resources that
+/// do not depend on the database were already gone.
+fn refuse_deleting_protected(req: &PlanRequest, doing: &str) -> Result<()> {
+    if req.prior.get("deletion_protection").as_bool() != Some(true) {
+        return Ok(());
+    }
+    let name = req.prior.get("name").as_str().unwrap_or("the instance");
+    Err(Diagnostic::error(
+        "Deletion protection is on",
+        format!(
+            "{doing} {name} deletes it, and its deletion protection is on. Set deletion_protection = false (in prod also add \"deletion_protection\" to prod_overrides), apply, then try again."
+        ),
+    )
+    .at(AttributePath::attr("deletion_protection"))
+    .into())
 }

@@ -26,6 +26,9 @@ pub struct Ctx<'a> {
     pub owner: Owner,
     /// Every object's tags (default tags, `tags`, the ownership tags).
     pub tags: BTreeMap<String, String>,
+    /// The VPC came with an import and was not made by this stack: what it
+    /// had before (its default security group's rules) is left as it is.
+    pub imported: bool,
 }
 
 impl Ctx<'_> {
@@ -105,12 +108,12 @@ pub async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) 
     let newbits = m.subnet_newbits.unwrap_or(5);
     let mut inv = read(ec2, vpc_id).await?;
 
-    // Internet gateway.
+    // Internet gateway (an imported VPC's own one is used as it is).
     let igw = match &inv.igw {
-        Some((id, true)) => id.clone(),
-        Some((id, false)) => {
-            net::attach_internet_gateway(ec2, vpc_id, id).await?;
-            id.clone()
+        Some(g) if g.attached => g.id.clone(),
+        Some(g) => {
+            net::attach_internet_gateway(ec2, vpc_id, &g.id).await?;
+            g.id.clone()
         }
         None => net::create_internet_gateway(ec2, vpc_id, &cx.part("igw", Some(vpc_id))).await?,
     };
@@ -275,8 +278,9 @@ pub async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) 
         _ => {}
     }
 
-    // The default security group allows nothing.
-    if let Some(sg) = &inv.default_sg {
+    // The default security group of a VPC onto made allows nothing; an
+    // imported VPC's keeps its rules (instances may rely on them).
+    if let (Some(sg), false) = (&inv.default_sg, cx.imported) {
         net::strip_default_security_group(ec2, sg).await?;
     }
 
@@ -308,15 +312,16 @@ pub async fn converge(cx: &Ctx<'_>, vpc_id: &str, limit: Duration, stop: &Stop) 
     converge_tags(ec2, vpc_id, &inv.vpc_tags, &cx.vpc_tags()).await
 }
 
-/// Deletes every part, then the VPC.
+/// Deletes every part, then the VPC. Returns the internet gateway that came
+/// with an imported VPC: detached (the VPC cannot go otherwise), not deleted.
 pub async fn delete(
     ec2: &aws_sdk_ec2::Client,
     vpc_id: &str,
     limit: Duration,
     stop: &Stop,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let Some(inv) = net::inventory(ec2, vpc_id).await? else {
-        return Ok(());
+        return Ok(None);
     };
     if let Some((id, _)) = &inv.endpoint {
         net::delete_endpoint(ec2, id).await?;
@@ -327,11 +332,18 @@ pub async fn delete(
     for rt in inv.route_tables.values() {
         net::delete_route_table(ec2, rt).await?;
     }
-    if let Some((igw, attached)) = &inv.igw {
-        net::delete_internet_gateway(ec2, vpc_id, igw, *attached).await?;
+    let mut kept = None;
+    match &inv.igw {
+        Some(g) if g.ours => net::delete_internet_gateway(ec2, vpc_id, g).await?,
+        Some(g) => {
+            net::detach_internet_gateway(ec2, vpc_id, &g.id).await?;
+            kept = Some(g.id.clone());
+        }
+        None => {}
     }
     for (id, _) in inv.subnets.values() {
         net::delete_subnet(ec2, vpc_id, id).await?;
     }
-    net::delete_vpc(ec2, vpc_id).await
+    net::delete_vpc(ec2, vpc_id).await?;
+    Ok(kept)
 }

@@ -50,6 +50,7 @@ impl Network {
             m: &m,
             tags: tags::all(aws, &owner, &m.tags.clone().unwrap_or_default()),
             owner,
+            imported: req.private.imported(),
         };
         let limit = timeout(&req.planned, "create", Duration::from_secs(1800));
         let vpc_id = match req.prior.get("vpc_id").as_str() {
@@ -118,7 +119,11 @@ impl Resource for Network {
             }
         };
         match net::inventory(&ec2, &vpc_id).await? {
-            Some(inv) => state(aws, &m, &region, &inv, &req.state).map(Some),
+            Some(inv) => {
+                let owner = aws.owner(TYPE, &m.name, m.environment(aws));
+                crate::ownership::settle_import(&mut req.private, &owner, &inv.vpc_tags);
+                state(aws, &m, &region, &inv, &req.state).map(Some)
+            }
             None => Ok(None),
         }
     }
@@ -132,10 +137,17 @@ impl Resource for Network {
         let m: Model = super::model(&req.prior, TYPE)?;
         let region = aws.region_or_default(m.region.as_deref()).to_owned();
         let limit = timeout(&req.prior, "delete", Duration::from_secs(1800));
-        match &m.vpc_id {
-            Some(vpc_id) => converge::delete(&aws.ec2(&region), vpc_id, limit, &req.stop).await,
-            None => Ok(()),
+        let Some(vpc_id) = &m.vpc_id else {
+            return Ok(());
+        };
+        if let Some(gateway) = converge::delete(&aws.ec2(&region), vpc_id, limit, &req.stop).await?
+        {
+            req.warn(
+                "Internet gateway kept",
+                format!("{gateway} came with the imported {vpc_id}, not from onto: it was detached so the VPC could be deleted, and is left in place."),
+            );
         }
+        Ok(())
     }
 
     /// Import ID: the VPC id (`vpc-...`), or the network's `name` (the VPC

@@ -153,7 +153,7 @@ impl Model {
             tags: (!view.is_empty() || self.tags.is_some()).then_some(view),
             tags_all: Some(vpc_tags),
             vpc_id: Some(inv.vpc_id.clone()),
-            internet_gateway_id: inv.igw.as_ref().map(|(id, _)| id.clone()),
+            internet_gateway_id: inv.igw.as_ref().map(|g| g.id.clone()),
             default_security_group_id: inv.default_sg.clone(),
             public_subnet_ids: public,
             private_subnet_ids: private,

@@ -67,6 +67,12 @@ pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
             }
         }
     }
+    if req.private.imported() {
+        // A VPC made outside onto has no onto name yet: the configured one
+        // names it in place (tags), it does not rebuild it.
+        req.requires_replace
+            .retain(|p| *p != AttributePath::attr("name"));
+    }
     let Ok(m) = typed::from_value::<Model>(&req.plan) else {
         return Ok(());
     };
