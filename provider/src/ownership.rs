@@ -309,6 +309,9 @@ pub mod key {
     pub fn db_instance(region: &str, name: &str) -> String {
         format!("db-instance:{region}:{name}")
     }
+    pub fn backup_replication(region: &str, source_arn: &str) -> String {
+        format!("backup-replication:{region}:{source_arn}")
+    }
 }
 
 #[cfg(test)]

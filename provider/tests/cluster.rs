@@ -407,10 +407,36 @@ async fn addons_access_entries_and_an_upgrade_across_two_minors() {
     );
     w.apply();
 
-    // The admin removed: the access entry goes.
-    let no_admin =
-        cluster("1.33", addons).replace(&format!("  admin_principal_arns = [\"{ADMIN}\"]\n"), "");
-    w.config(&(base + &no_admin));
+    // An entry someone made by hand, then also named as an admin: it gets
+    // the policy, and is not deleted when it is no longer named.
+    const OTHER: &str = "arn:aws:iam::123456789012:role/break-glass";
+    eks.create_access_entry()
+        .cluster_name("editor")
+        .principal_arn(OTHER)
+        .send()
+        .await
+        .unwrap();
+    let admins = |list: &str| {
+        cluster("1.33", addons).replace(&format!("  admin_principal_arns = [\"{ADMIN}\"]\n"), list)
+    };
+    w.config(
+        &(base.clone()
+            + &admins(&format!(
+                "  admin_principal_arns = [\"{ADMIN}\", \"{OTHER}\"]\n"
+            ))),
+    );
+    w.apply();
+    let policies = eks
+        .list_associated_access_policies()
+        .cluster_name("editor")
+        .principal_arn(OTHER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(policies.associated_access_policies().len(), 1);
+
+    // The admins removed: the entry onto made goes, the other one stays.
+    w.config(&(base + &admins("")));
     w.apply();
     let entries = eks
         .list_access_entries()
@@ -418,7 +444,7 @@ async fn addons_access_entries_and_an_upgrade_across_two_minors() {
         .send()
         .await
         .unwrap();
-    assert!(entries.access_entries().is_empty());
+    assert_eq!(entries.access_entries(), [OTHER]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -362,4 +362,41 @@ async fn replicated_backups_mode() {
             .unwrap_or(true),
         "replication stopped on destroy"
     );
+
+    // Replication someone started by hand: used, said so, and left running
+    // when the DR resource goes.
+    w.config(&(emulator.provider("dev") + PRIMARY_NET));
+    w.apply();
+    let arn = w.state().resource("onto_db.editor")["values"]["arn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    dr_rds
+        .start_db_instance_automated_backups_replication()
+        .source_db_instance_arn(&arn)
+        .kms_key_id(DR_KEY)
+        .send()
+        .await
+        .unwrap();
+    w.config(&(emulator.provider("dev") + PRIMARY_NET + &dr));
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        out.combined()
+            .contains("DR backups were already replicated"),
+        "{}",
+        out.combined()
+    );
+    w.config(&(emulator.provider("dev") + PRIMARY_NET));
+    w.apply();
+    let kept = dr_rds
+        .describe_db_instance_automated_backups()
+        .db_instance_identifier("editor")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.db_instance_automated_backups().len(),
+        1,
+        "replication this stack did not start keeps running"
+    );
 }

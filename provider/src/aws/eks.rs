@@ -17,6 +17,7 @@ use tfplugin::diag::{Diagnostic, Diagnostics, Result};
 use tfplugin::Stop;
 
 use super::{error, failed, is, wait_until, Poll};
+use crate::ownership::Owner;
 
 /// Control-plane log types.
 pub const LOG_TYPES: [&str; 5] = [
@@ -642,18 +643,26 @@ pub async fn delete_addon(eks: &aws_sdk_eks::Client, cluster: &str, name: &str) 
     }
 }
 
+/// Grants cluster admin to the principals in `want` and not in `have`, and
+/// removes the entries of those in `have` and no longer wanted. Entries are
+/// born with `tags`; one that already existed for a wanted principal (made
+/// by hand, or by another tool) is given the admin policy but, having other
+/// tags, is never deleted.
 pub async fn converge_access(
     eks: &aws_sdk_eks::Client,
     cluster: &str,
     partition: &str,
     want: &BTreeSet<String>,
     have: &BTreeSet<String>,
+    tags: &BTreeMap<String, String>,
+    owner: &Owner,
 ) -> Result<()> {
     for principal in want.difference(have) {
         match eks
             .create_access_entry()
             .cluster_name(cluster)
             .principal_arn(principal)
+            .set_tags(Some(tags.clone().into_iter().collect()))
             .send()
             .await
         {
@@ -677,6 +686,28 @@ pub async fn converge_access(
             .map_err(failed("eks:AssociateAccessPolicy"))?;
     }
     for principal in have.difference(want) {
+        let entry = match eks
+            .describe_access_entry()
+            .cluster_name(cluster)
+            .principal_arn(principal)
+            .send()
+            .await
+        {
+            Ok(out) => out.access_entry().cloned(),
+            Err(e) if not_found(&e) => None,
+            Err(e) => return Err(error("eks:DescribeAccessEntry", &e).into()),
+        };
+        let Some(entry) = entry else { continue };
+        let tags: BTreeMap<String, String> = entry
+            .tags()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        if !owner.made(&tags) {
+            tracing::info!(%principal, "keeping an access entry this stack did not make");
+            continue;
+        }
         match eks
             .delete_access_entry()
             .cluster_name(cluster)

@@ -409,6 +409,26 @@ pub async fn user_parameters(
     Ok(Some(out))
 }
 
+/// Whether the parameter group `group` is this resource's: recorded as
+/// made by it, or (on state from before records were kept) carrying its
+/// owner tag.
+pub async fn parameter_group_is_ours(
+    ec: &aws_sdk_elasticache::Client,
+    region: &str,
+    group: &str,
+    side: &SideObjects,
+) -> Result<bool> {
+    let k = key::cache_parameter_group(region, group);
+    if side.is_ours(&k, None) {
+        return Ok(true);
+    }
+    if !side.is_legacy() {
+        return Ok(false);
+    }
+    let tags = parameter_group_tags(ec, group).await?;
+    Ok(side.is_ours(&k, tags.as_ref()))
+}
+
 async fn parameter_group_tags(
     ec: &aws_sdk_elasticache::Client,
     group: &str,

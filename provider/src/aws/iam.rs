@@ -347,14 +347,25 @@ where
     .await
 }
 
-/// Creates the OIDC provider for an issuer URL (or finds it); returns its ARN.
+/// An OIDC provider for a cluster's issuer.
+pub struct OidcProvider {
+    pub arn: String,
+    /// Made by `owner` (now, or by an earlier create whose response was
+    /// lost). One made by anyone else for the same issuer — there can be
+    /// only one per issuer — is used but never deleted.
+    pub ours: bool,
+}
+
+/// Creates the OIDC provider for an issuer URL, or finds the one that
+/// exists.
 pub async fn ensure_oidc_provider(
     iam: &aws_sdk_iam::Client,
     partition: &str,
     account: &str,
     issuer: &str,
     tags: &BTreeMap<String, String>,
-) -> Result<String> {
+    owner: &Owner,
+) -> Result<OidcProvider> {
     let host_path = issuer.trim_start_matches("https://").trim_end_matches('/');
     let arn = format!("arn:{partition}:iam::{account}:oidc-provider/{host_path}");
     match iam
@@ -365,11 +376,21 @@ pub async fn ensure_oidc_provider(
         .send()
         .await
     {
-        Ok(out) => Ok(out
-            .open_id_connect_provider_arn()
-            .map(str::to_owned)
-            .unwrap_or(arn)),
-        Err(e) if is(&e, &["EntityAlreadyExists"]) => Ok(arn),
+        Ok(out) => Ok(OidcProvider {
+            arn: out
+                .open_id_connect_provider_arn()
+                .map(str::to_owned)
+                .unwrap_or(arn),
+            ours: true,
+        }),
+        Err(e) if is(&e, &["EntityAlreadyExists"]) => {
+            let tags = oidc_provider_tags(iam, &arn).await?;
+            let ours = tags.as_ref().is_some_and(|t| owner.made(t));
+            if !ours {
+                tracing::info!(%arn, "an OIDC provider for this issuer exists and is not this stack's; using it as it is");
+            }
+            Ok(OidcProvider { arn, ours })
+        }
         Err(e) => Err(error("iam:CreateOpenIDConnectProvider", &e).into()),
     }
 }

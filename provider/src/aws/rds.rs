@@ -698,12 +698,15 @@ pub async fn replicated_backup_age(
 
 /// Starts replicating the source's automated backups into this client's
 /// region. Already replicating is fine.
+/// Starts replicating `source_arn`'s automated backups to this client's
+/// region. `Ok(false)`: they already were (replication carries no tags,
+/// so who started it cannot be told).
 pub async fn start_backup_replication(
     rds: &aws_sdk_rds::Client,
     source_arn: &str,
     kms_key: Option<String>,
     retention_days: i32,
-) -> Result<()> {
+) -> Result<bool> {
     match rds
         .start_db_instance_automated_backups_replication()
         .source_db_instance_arn(source_arn)
@@ -712,7 +715,8 @@ pub async fn start_backup_replication(
         .send()
         .await
     {
-        Ok(_) => Ok(()),
+        Ok(_) => Ok(true),
+        Err(e) if is(&e, &["InvalidDBInstanceAutomatedBackupState"]) => Ok(false),
         Err(e) => Err(error("rds:StartDBInstanceAutomatedBackupsReplication", &e).into()),
     }
 }

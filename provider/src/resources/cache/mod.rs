@@ -83,9 +83,7 @@ async fn around(
         }
     }
     let parameters = match known.parameter_group_name.as_deref() {
-        Some(g)
-            if side.is_ours(&key::cache_parameter_group(region, g), None) || side.is_legacy() =>
-        {
+        Some(g) if ec::parameter_group_is_ours(&client, region, g, side).await? => {
             ec::user_parameters(&client, g)
                 .await?
                 .map(|p| (g.to_owned(), p))
@@ -551,7 +549,7 @@ impl Resource for Cache {
         ec::delete_group(&client, &m.name).await?;
         ec::wait_deleted(&client, &m.name, limit, &req.stop).await?;
         if let Some(group) = m.parameter_group_name.as_deref() {
-            if side.is_ours(&key::cache_parameter_group(&region, group), None) || side.is_legacy() {
+            if ec::parameter_group_is_ours(&client, &region, group, &side).await? {
                 ec::delete_parameter_group(&client, group).await?;
             }
         }

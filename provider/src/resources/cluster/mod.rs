@@ -226,11 +226,14 @@ impl Resource for ClusterResource {
                 account_of(arn),
                 issuer,
                 &all_tags,
+                &owner,
             )
             .await?;
-            side.record(key::oidc_provider(&provider));
-            side.save(&mut req.private);
-            known.oidc_provider_arn = Some(provider);
+            if provider.ours {
+                side.record(key::oidc_provider(&provider.arn));
+                side.save(&mut req.private);
+            }
+            known.oidc_provider_arn = Some(provider.arn);
         }
         // The subnets' VPC, when EKS does not name it.
         known.vpc_id = Some(
@@ -246,6 +249,8 @@ impl Resource for ClusterResource {
                 partition,
                 &admins.iter().cloned().collect(),
                 &BTreeSet::new(),
+                &all_tags,
+                &owner,
             )
             .await?;
         }
@@ -433,7 +438,16 @@ impl Resource for ClusterResource {
             .cloned()
             .collect();
         if want_admins != have_admins {
-            eks::converge_access(&client, &m.name, partition, &want_admins, &have_admins).await?;
+            eks::converge_access(
+                &client,
+                &m.name,
+                partition,
+                &want_admins,
+                &have_admins,
+                &all_tags,
+                &owner,
+            )
+            .await?;
         }
         let have_tags: BTreeMap<String, String> =
             c.tags().cloned().unwrap_or_default().into_iter().collect();

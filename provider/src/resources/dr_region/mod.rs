@@ -343,8 +343,9 @@ async fn ensure_state_copy(cx: &Ctx<'_>, side: &mut SideObjects) -> Result<()> {
 }
 
 /// The DR database: a cross-region read replica with its subnet and
-/// security groups, or replicated automated backups.
-async fn ensure_db_copy(cx: &Ctx<'_>, side: &mut SideObjects) -> Result<()> {
+/// security groups, or replicated automated backups. Returns what the plan
+/// should hear of a copy that was there before (not this resource's).
+async fn ensure_db_copy(cx: &Ctx<'_>, side: &mut SideObjects) -> Result<Option<String>> {
     let Ctx {
         aws,
         m,
@@ -355,16 +356,26 @@ async fn ensure_db_copy(cx: &Ctx<'_>, side: &mut SideObjects) -> Result<()> {
         ..
     } = *cx;
     let Some(source_arn) = &m.db_arn else {
-        return Ok(());
+        return Ok(None);
     };
     if m.mode() == Mode::Backups {
-        return rds::start_backup_replication(
+        let k = key::backup_replication(&m.dr_region, source_arn);
+        let started = rds::start_backup_replication(
             &aws.rds(&m.dr_region),
             source_arn,
             m.dr_kms_key.clone(),
             7,
         )
-        .await;
+        .await?;
+        if started {
+            side.record(k);
+        } else if !side.is_ours(&k, None) {
+            return Ok(Some(format!(
+                "Automated backups of {source_arn} were already replicated to {} before this resource: it relies on that replication, and destroy leaves it running.",
+                m.dr_region
+            )));
+        }
+        return Ok(None);
     }
     let rds_dr = aws.rds(&m.dr_region);
     let id = m.replica();
@@ -378,7 +389,7 @@ async fn ensure_db_copy(cx: &Ctx<'_>, side: &mut SideObjects) -> Result<()> {
             rds::claim_instance(owner, &m.dr_region, &id, db)?;
         }
         side.record(key::db_instance(&m.dr_region, &id));
-        return Ok(());
+        return Ok(None);
     }
     let primary_region = arn_part(source_arn, 3);
     let source_id = source_arn.rsplit(':').next().unwrap_or_default();
@@ -454,9 +465,8 @@ async fn ensure_db_copy(cx: &Ctx<'_>, side: &mut SideObjects) -> Result<()> {
     )
     .await?;
     side.record(key::db_instance(&m.dr_region, &id));
-    rds::wait_available(&rds_dr, &id, limit, stop, Until::default())
-        .await
-        .map(drop)
+    rds::wait_available(&rds_dr, &id, limit, stop, Until::default()).await?;
+    Ok(None)
 }
 
 /// Removes the DR database copy (what this resource made of it).
@@ -469,7 +479,14 @@ async fn remove_db_copy(
 ) -> Result<()> {
     let Some(arn) = &m.db_arn else { return Ok(()) };
     if m.mode() == Mode::Backups {
-        return rds::stop_backup_replication(&aws.rds(&m.dr_region), arn).await;
+        let k = key::backup_replication(&m.dr_region, arn);
+        // Replication carries no tags: state from before records were kept
+        // started it if this resource did.
+        if side.is_ours(&k, None) || side.is_legacy() {
+            return rds::stop_backup_replication(&aws.rds(&m.dr_region), arn).await;
+        }
+        tracing::warn!(source = %arn, "leaving a backup replication this resource did not start");
+        return Ok(());
     }
     let rds_dr = aws.rds(&m.dr_region);
     let id = m.replica();
@@ -637,7 +654,9 @@ impl Resource for DrRegion {
         };
         ensure_state_copy(&cx, &mut side).await?;
         checkpoint(req, &side);
-        ensure_db_copy(&cx, &mut side).await?;
+        if let Some(note) = ensure_db_copy(&cx, &mut side).await? {
+            req.warn("DR backups were already replicated", note);
+        }
         side.save(&mut req.private);
         let remote = describe(aws, &m).await?;
         state(aws, &m, &remote, &req.planned)
