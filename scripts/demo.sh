@@ -50,10 +50,13 @@ bash tools/install.sh >"$work/tools.log" 2>&1 || fail "installing the tools fail
 done_stage
 
 stage "Building terraform-provider-onto (the build make test uses; cargo shows its progress)"
-# One build for the demo and the tests: the AWS SDKs compile once. cargo
-# prints a line per crate, so a first build (several minutes) is visibly
-# moving.
-cargo build -p terraform-provider-onto 2>&1 | tee "$work/build.log" | grep --line-buffered -E '^\s*(Compiling|Finished|error|warning: unused)' | sed -u 's/^ */    /'
+# One build for the demo and the tests: the AWS SDKs compile once. Building
+# the workspace's examples with the binaries resolves features as the tests
+# do (with the dev-dependencies'), so make test reuses every artifact; a
+# plain `cargo build -p terraform-provider-onto` would compile tokio, hyper
+# and the SDKs a second time with other features. cargo prints a line per
+# crate, so a first build (several minutes) is visibly moving.
+cargo build --workspace --bins --examples 2>&1 | tee "$work/build.log" | grep --line-buffered -E '^\s*(Compiling|Finished|error|warning: unused)' | sed -u 's/^ */    /'
 ((PIPESTATUS[0] == 0)) || fail "the provider did not build" "$work/build.log"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 mirror=$work/mirror/registry.terraform.io/onto-platform/onto/$version/linux_amd64

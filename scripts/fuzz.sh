@@ -14,7 +14,7 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/onto-target}
 export RUSTC_BOOTSTRAP=1
 seconds=${FUZZ_SECONDS:-12}
 fuzz=.tools/bin/cargo-fuzz
-[[ -x $fuzz ]] || { echo "fuzz: $fuzz missing: run make tools" >&2; exit 1; }
+bash tools/install-cargo-fuzz.sh
 flags=(--fuzz-dir fuzz --sanitizer none --dev --debug-assertions --target-dir "$CARGO_TARGET_DIR/fuzz")
 targets=$("$fuzz" list --fuzz-dir fuzz)
 

