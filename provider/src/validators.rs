@@ -90,6 +90,24 @@ impl Validator for TagKeys {
     }
 }
 
+/// KMS keys are regional: the key in `attr` of a plan must be in the plan's
+/// `region`, where the object it encrypts lives. Unknown values pass.
+pub fn kms_key_in_region(plan: &Value, attr: &str) -> tfplugin::diag::Result<()> {
+    let (Some(key), Some(region)) = (plan.get(attr).as_str(), plan.get("region").as_str()) else {
+        return Ok(());
+    };
+    let key_region = key.split(':').nth(3).unwrap_or_default();
+    if key_region.is_empty() || key_region == region {
+        return Ok(());
+    }
+    Err(tfplugin::diag::Diagnostic::error(
+        "KMS key in another region",
+        format!("{attr} is in {key_region}, but this object lives in {region}: a KMS key only encrypts in its own region. Give a key of {region}."),
+    )
+    .at(AttributePath::attr(attr))
+    .into())
+}
+
 pub fn account_id() -> Check {
     Check {
         what: "AWS account id",

@@ -92,6 +92,37 @@ async fn lifecycle_secrets_drift_and_updates() {
     assert_eq!(fix, ["snapshot_retention_days"]);
     w.apply();
 
+    // A run without the token (an ephemeral variable left unset) that
+    // changes only a tag plans only the tag, and the token stays.
+    let unset =
+        "variable \"token\" {\n  type      = string\n  ephemeral = true\n  default   = null\n}\n";
+    w.config(
+        &(base.clone()
+            + unset
+            + &cache("  auth_token_wo = var.token\n  auth_token_wo_version = 1\n")
+                .replace("team = \"editor\"", "team = \"data\"")),
+    );
+    let changes: Vec<String> = w
+        .planned_attribute_changes("onto_cache.sessions")
+        .into_iter()
+        .collect();
+    assert_eq!(changes, ["tags", "tags_all"]);
+    w.apply();
+    let token_on = |ec: aws_sdk_elasticache::Client| async move {
+        ec.describe_replication_groups()
+            .replication_group_id("sessions")
+            .send()
+            .await
+            .unwrap()
+            .replication_groups()[0]
+            .auth_token_enabled()
+    };
+    assert_eq!(
+        token_on(ec.clone()).await,
+        Some(true),
+        "the token must stay"
+    );
+
     // In place: node type and a rotated token; replace: encryption at rest.
     w.config(&(base.clone() + &cache(&(with_token(2) + "  node_type = \"cache.t4g.small\"\n"))));
     assert_eq!(w.plan_actions()["onto_cache.sessions"], ["update"]);
@@ -105,6 +136,19 @@ async fn lifecycle_secrets_drift_and_updates() {
     assert_eq!(
         live.replication_groups()[0].cache_node_type(),
         Some("cache.t4g.small")
+    );
+    // Removing the token, asked for: the plan shows it, the apply does it.
+    w.config(
+        &(base.clone()
+            + &cache("  node_type = \"cache.t4g.small\"\n  auth_token_enabled = false\n")),
+    );
+    let changes = w.planned_attribute_changes("onto_cache.sessions");
+    assert!(changes.contains("auth_token_enabled"), "{changes:?}");
+    w.apply();
+    assert_eq!(
+        token_on(ec.clone()).await,
+        Some(false),
+        "the token was removed"
     );
     w.config(&(base + &cache(&(with_token(2) + "  at_rest_encryption = false\n"))));
     let actions = &w.plan_actions()["onto_cache.sessions"];
@@ -122,20 +166,83 @@ async fn bad_input_and_the_prod_profile() {
         format!("resource \"onto_cache\" \"x\" {{\n  name       = \"x\"\n  subnet_ids = [\"subnet-1\", \"subnet-2\"]\n{extra}}}\n")
     };
     let dev = moto.provider("dev");
-    for (extra, message) in [
-        ("  node_type = \"t4g.micro\"\n", "is not a node type like"),
-        ("  multi_az = true\n  replicas = 0\n", "Multi-AZ needs a replica"),
-        ("  replicas = 6\n", "6 is not a whole number from 0 to 5"),
+    // Each refusal names its attribute (Terraform quotes its line).
+    for (extra, message, attribute) in [
+        ("  node_type = \"t4g.micro\"\n", "is not a node type like", "node_type"),
+        ("  multi_az = true\n  replicas = 0\n", "Multi-AZ needs a replica", "multi_az"),
+        (
+            "  multi_az = true\n  replicas = 1\n  automatic_failover = false\n",
+            "Multi-AZ needs automatic failover",
+            "multi_az",
+        ),
+        (
+            "  automatic_failover = true\n  replicas = 0\n",
+            "Failover needs a replica",
+            "automatic_failover",
+        ),
+        ("  replicas = 6\n", "6 is not a whole number from 0 to 5", "replicas"),
         (
             &format!("  auth_token_wo = \"{TOKEN}\"\n  auth_token_wo_version = 1\n  transit_encryption = false\n"),
             "Auth token needs TLS",
+            "auth_token_wo",
         ),
-        ("  parameters = { maxmemory-policy = \"allkeys-lru\" }\n", "Version needed for parameters"),
-        ("  snapshot_window = \"03:00-03:30\"\n", "lasts 30 minutes; AWS needs at least 60"),
-        ("  region = \"eu-west-7\"\n", "\"eu-west-7\" is not an AWS region"),
+        (
+            &format!("  auth_token_wo = \"{TOKEN}\"\n  auth_token_wo_version = 1\n  auth_token_enabled = false\n"),
+            "Token given but disabled",
+            "auth_token_enabled",
+        ),
+        (
+            "  parameters = { maxmemory-policy = \"allkeys-lru\" }\n  engine_version = \"7.1\"\n  engine = \"valkey\"\n",
+            "ElastiCache offers no valkey 7.1",
+            "engine_version",
+        ),
+        (
+            "  engine_version = \"8.0\"\n",
+            "ElastiCache offers no redis 8.0",
+            "engine_version",
+        ),
+        (
+            "  kms_key = \"arn:aws:kms:eu-west-1:123456789012:alias/cache\"\n",
+            "is a KMS alias",
+            "kms_key",
+        ),
+        (
+            "  kms_key = \"arn:aws:kms:us-east-1:123456789012:key/1234abcd\"\n",
+            "kms_key is in us-east-1, but this object lives in eu-west-1",
+            "kms_key",
+        ),
+        (
+            "  kms_key = \"arn:aws:kms:eu-west-1:123456789012:key/1234abcd\"\n  at_rest_encryption = false\n",
+            "KMS key without encryption at rest",
+            "kms_key",
+        ),
+        ("  snapshot_window = \"03:00-03:30\"\n", "lasts 30 minutes; AWS needs at least 60", "snapshot_window"),
+        ("  region = \"eu-west-7\"\n", "\"eu-west-7\" is not an AWS region", "region"),
     ] {
         w.config(&(dev.clone() + &one(extra)));
-        w.run(&["plan", "-no-color"]).failure(message);
+        w.run(&["plan", "-no-color"]).failure_at(message, attribute);
+    }
+    // Without an attribute line of their own: the version a token needs,
+    // and the version parameters need.
+    w.config(&(dev.clone() + &one(&format!("  auth_token_wo = \"{TOKEN}\"\n"))));
+    w.run(&["plan", "-no-color"])
+        .failure("Missing token version");
+    w.config(&(dev.clone() + &one("  parameters = { maxmemory-policy = \"allkeys-lru\" }\n")));
+    w.run(&["plan", "-no-color"])
+        .failure("Version needed for parameters");
+    // Subnets: none, or one for a multi-AZ cache.
+    for (subnets, extra, message) in [
+        ("[]", "", "No subnets"),
+        (
+            "[\"subnet-1\"]",
+            "  replicas = 1\n  multi_az = true\n",
+            "Multi-AZ needs subnets in two AZs",
+        ),
+    ] {
+        let config = one(extra).replace("[\"subnet-1\", \"subnet-2\"]", subnets);
+        w.config(&(dev.clone() + &config));
+        w.run(&["plan", "-no-color"])
+            .failure_at(message, "subnet_ids");
     }
     let prod = moto.provider("prod");
     w.config(&(prod.clone() + &one("")));

@@ -455,25 +455,61 @@ async fn bad_input() {
         format!("resource \"onto_cluster\" \"x\" {{\n  name       = \"x\"\n  subnet_ids = [\"subnet-1\", \"subnet-2\"]\n{extra}}}\n")
     };
     let dev = moto.provider("dev");
-    for (extra, message) in [
-        ("  kubernetes_version = \"1.x\"\n", "is not a Kubernetes minor version"),
+    let group = |settings: &str| {
+        format!("  node_groups = {{\n    core = {{ instance_types = [\"m6i.large\"], min_size = 1, max_size = 2{settings} }}\n  }}\n")
+    };
+    // Each refusal names its attribute (Terraform quotes its line; inside
+    // node_groups, the group's).
+    for (extra, message, attribute) in [
+        ("  kubernetes_version = \"1.x\"\n".to_owned(), "is not a Kubernetes minor version", "kubernetes_version"),
+        ("  kubernetes_version = \"1.27\"\n".to_owned(), "EKS no longer offers Kubernetes 1.27", "kubernetes_version"),
         (
-            "  node_groups = { core = { instance_types = [\"m6i.large\"], min_size = 5, max_size = 2 } }\n",
+            "  node_groups = {\n    core = { instance_types = [\"m6i.large\"], min_size = 5, max_size = 2 }\n  }\n".to_owned(),
             "min_size (5) exceeds max_size (2)",
+            "core",
+        ),
+        (group(", desired_size = 7"), "desired_size (7) is outside 1..2", "core"),
+        (group(", taints = [\"a=b:Sometimes\"]"), "Invalid taint", "core"),
+        (group(", ami_type = \"AL2023_ARM_64_STANDARD\""), "m6i.large is an x86_64 type, but the AMI type is arm64", "core"),
+        (group(", ami_type = \"AL2023_ARM64\""), "is not one of", "core"),
+        (
+            "  node_groups = {\n    core = { instance_types = [\"m7g.large\"], min_size = 1, max_size = 2 }\n  }\n".to_owned(),
+            "m7g.large is a Graviton (arm64) type, but the AMI type is x86_64",
+            "core",
         ),
         (
-            "  node_groups = { core = { instance_types = [\"m6i.large\"], min_size = 1, max_size = 2, taints = [\"a=b:Sometimes\"] } }\n",
-            "Invalid taint",
+            "  node_groups = {\n    core = { instance_types = [], min_size = 1, max_size = 2 }\n  }\n".to_owned(),
+            "No instance types",
+            "core",
         ),
         (
-            "  endpoint_public_access = false\n  endpoint_private_access = false\n",
+            "  node_groups = {\n    \"core group\" = { instance_types = [\"m6i.large\"], min_size = 1, max_size = 2 }\n  }\n".to_owned(),
+            "Invalid node group name",
+            "\"core group\"",
+        ),
+        (
+            "  endpoint_public_access = false\n  endpoint_private_access = false\n".to_owned(),
             "No API endpoint",
+            "endpoint_private_access",
         ),
-        ("  log_types = [\"everything\"]\n", "is not one of"),
+        (
+            "  authentication_mode = \"CONFIG_MAP\"\n  admin_principal_arns = [\"arn:aws:iam::123456789012:role/admin\"]\n".to_owned(),
+            "Access entries need the API",
+            "admin_principal_arns",
+        ),
+        (
+            "  secrets_kms_key = \"arn:aws:kms:us-east-1:123456789012:key/1234abcd\"\n".to_owned(),
+            "secrets_kms_key is in us-east-1, but this object lives in eu-west-1",
+            "secrets_kms_key",
+        ),
+        ("  log_types = [\"everything\"]\n".to_owned(), "is not one of", "log_types"),
     ] {
-        w.config(&(dev.clone() + &one(extra)));
-        w.run(&["plan", "-no-color"]).failure(message);
+        w.config(&(dev.clone() + &one(&extra)));
+        w.run(&["plan", "-no-color"]).failure_at(message, attribute);
     }
+    w.config(&(dev.clone() + &one("").replace("[\"subnet-1\", \"subnet-2\"]", "[\"subnet-1\"]")));
+    w.run(&["plan", "-no-color"])
+        .failure_at("Too few subnets", "subnet_ids");
 }
 
 /// The ephemeral token is used (a precondition reads it) but appears in

@@ -1,9 +1,6 @@
-//! onto_db against the real Terraform CLI and the moto emulator.
-//!
-//! The emulator creates and deletes instances instantly and never holds
-//! changes for a maintenance window, and its PromoteReadReplica leaves the
-//! source recorded: transitional states, pending changes and the promotion
-//! wait are tested with aws-smithy-mocks in `src/resources/db.rs`.
+//! onto_db against the real Terraform CLI and the emulator, whose
+//! instances go through RDS's states over (scaled) time: creating,
+//! backing-up, modifying, held modifications, deleting, promotion.
 
 mod common;
 
@@ -188,11 +185,15 @@ async fn lifecycle_secrets_drift_upgrades_and_final_snapshots() {
         "{actions:?}"
     );
 
-    // A run without the (ephemeral) password that changes only a tag plans
-    // only the tag: how the password is managed never changes silently.
+    // A run without the password — an ephemeral variable left unset, its
+    // default null — that changes only a tag plans only the tag: how the
+    // password is managed never changes silently.
+    let unset =
+        "variable \"pw\" {\n  type      = string\n  ephemeral = true\n  default   = null\n}\n";
     w.config(
         &(base.clone()
-            + &db("  password_wo_version = 2\n  multi_az = true\n  max_allocated_storage = 100\n")
+            + unset
+            + &db("  password_wo = var.pw\n  password_wo_version = 2\n  multi_az = true\n  max_allocated_storage = 100\n")
                 .replace("team = \"editor\"", "team = \"data\"")),
     );
     let changes: Vec<String> = w
@@ -368,6 +369,16 @@ async fn bad_input_and_the_prod_profile() {
             "iops",
         ),
         ("  iops = 3000\n", "gp3 takes iops from 400 GiB", "iops"),
+        (
+            "  allocated_storage = 100\n  max_allocated_storage = 105\n",
+            "must be at least 10% above allocated_storage (100): 110 GiB or more",
+            "max_allocated_storage",
+        ),
+        (
+            "  kms_key = \"arn:aws:kms:us-east-1:123456789012:key/1234abcd\"\n",
+            "kms_key is in us-east-1, but this object lives in eu-west-1",
+            "kms_key",
+        ),
         (
             "  region = \"us-east-9\"\n",
             "\"us-east-9\" is not an AWS region. Known regions like it: us-east-1, us-east-2",
@@ -649,5 +660,42 @@ async fn prod_holds_changes_for_the_window_and_upgrades_a_major() {
         w.state().attr("onto_db.ledger", "parameter_group_name"),
         "ledger-postgres17"
     );
+    w.assert_no_changes();
+}
+
+/// An instance RDS could not start (`incompatible-parameters`) fails the
+/// apply and is tainted. The next apply does not try to finish it — it
+/// cannot be — but replaces it, as Terraform does for tainted objects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_rds_could_not_finish_is_replaced() {
+    let moto = Emulator::start();
+    let rds = moto.rds().await;
+    let outcome = |status: Option<&str>| {
+        moto.control(
+            "rds/create-outcome",
+            Some(serde_json::json!({"identifier": "editor", "status": status})),
+        )
+    };
+    outcome(Some("incompatible-parameters"));
+    let mut w = workdir();
+    w.config(&(moto.provider("dev") + &network("core", "eu-west-1", "10.0.0.0/16") + &db("")));
+    w.run(&["apply", "-auto-approve", "-no-color"])
+        .failure("incompatible-parameters");
+    assert_eq!(w.state().resource("onto_db.editor")["tainted"], true);
+
+    outcome(None);
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        !out.combined().contains("Resuming an interrupted create"),
+        "{}",
+        out.combined()
+    );
+    let dbs = rds.describe_db_instances().send().await.unwrap();
+    let statuses: Vec<_> = dbs
+        .db_instances()
+        .iter()
+        .map(|d| d.db_instance_status().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(statuses, ["available"], "one instance, the new one");
     w.assert_no_changes();
 }

@@ -185,12 +185,32 @@ async fn objectives_that_cannot_be_met_fail_the_plan() {
             + &dr("  dr_subnet_ids = [\"subnet-1\"]\n").replace(":eu-central-1:", ":us-east-1:")),
     );
     w.run(&["plan", "-no-color"])
-        .failure("KMS key in the wrong region");
+        .failure_at("KMS key in the wrong region", "dr_kms_key");
     w.config(
-        &(dev + &dr("  dr_subnet_ids = [\"subnet-1\"]\n").replace("eu-central-1", "eu-west-1")),
+        &(dev.clone() + &dr("  dr_subnet_ids = [\"subnet-1\"]\n").replace(":key/", ":alias/")),
     );
     w.run(&["plan", "-no-color"])
-        .failure("DR in the primary region");
+        .failure_at("KMS alias instead of key", "dr_kms_key");
+    w.config(
+        &(dev.clone()
+            + &dr("  dr_subnet_ids = [\"subnet-1\"]\n").replace("eu-central-1", "eu-west-1")),
+    );
+    w.run(&["plan", "-no-color"])
+        .failure_at("DR in the primary region", "dr_region");
+    // Backups mode makes no replica: replica settings are refused; the DR
+    // copy of the state bucket must fit S3's 63 characters.
+    w.config(&(dev.clone() + &dr("  db_mode = \"backups\"\n  rto_target = \"30m\"\n  dr_subnet_ids = [\"subnet-1\"]\n")));
+    w.run(&["plan", "-no-color"])
+        .failure_at("Only for a replica", "dr_subnet_ids");
+    let long = "b".repeat(52);
+    w.config(
+        &(dev
+            + &dr(&format!(
+                "  dr_subnet_ids = [\"subnet-1\"]\n  state_bucket = \"{long}\"\n"
+            ))),
+    );
+    w.run(&["plan", "-no-color"])
+        .failure_at("DR bucket name too long", "state_bucket");
 }
 
 const PRIMARY_NET: &str = "resource \"onto_network\" \"primary\" {\n  name               = \"primary\"\n  cidr_block         = \"10.30.0.0/16\"\n  availability_zones = [\"eu-west-1a\", \"eu-west-1b\"]\n  nat_mode           = \"none\"\n}\n\nresource \"onto_network\" \"dr\" {\n  name               = \"dr\"\n  region             = \"eu-central-1\"\n  cidr_block         = \"10.31.0.0/16\"\n  availability_zones = [\"eu-central-1a\", \"eu-central-1b\"]\n  nat_mode           = \"none\"\n}\n\nresource \"onto_db\" \"editor\" {\n  name                = \"editor\"\n  subnet_ids          = onto_network.primary.database_subnet_ids\n  allowed_cidr_blocks = [\"10.30.0.0/16\"]\n}\n";

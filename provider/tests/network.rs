@@ -175,35 +175,47 @@ async fn bad_input_and_prod_defaults() {
     let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("dev");
+    // Each refusal names its attribute (Terraform quotes its line).
     let cases = [
         (
             config(&["eu-west-1a"], "").replace("10.0.0.0/16", "10.0.0.0/8"),
             "use /16 to /24",
+            "cidr_block",
         ),
         (
             config(&["eu-west-1a"], "").replace("10.0.0.0/16", "10.0.0.1/16"),
             "has host bits set",
+            "cidr_block",
         ),
         (
             config(&["eu-west-1z"], ""),
             "is not an availability zone name",
+            "availability_zones",
         ),
         (
             config(&["eu-west-1a", "eu-west-1a"], ""),
             "eu-west-1a is listed twice",
+            "availability_zones",
         ),
         (
             config(&["us-east-1a"], ""),
             "us-east-1a is not in eu-west-1",
+            "availability_zones",
         ),
         (
             config(&["eu-west-1a"], "").replace("10.0.0.0/16", "10.0.0.0/24"),
             "smaller than /28",
+            "cidr_block",
+        ),
+        (
+            config(&["eu-west-1a"], "  nat_mode           = \"always\"\n"),
+            "is not one of",
+            "nat_mode",
         ),
     ];
-    for (hcl, message) in cases {
+    for (hcl, message, attribute) in cases {
         w.config(&(base.clone() + &hcl));
-        w.run(&["plan", "-no-color"]).failure(message);
+        w.run(&["plan", "-no-color"]).failure_at(message, attribute);
     }
     let prod = moto.provider("prod");
     w.config(&(prod.clone() + &config(&["eu-west-1a", "eu-west-1b"], "")));
@@ -219,7 +231,7 @@ async fn bad_input_and_prod_defaults() {
     let single = "  nat_mode           = \"single\"\n";
     w.config(&(prod.clone() + &config(&["eu-west-1a", "eu-west-1b"], single)));
     w.run(&["plan", "-no-color"])
-        .failure("add \"nat_mode\" to prod_overrides");
+        .failure_at("add \"nat_mode\" to prod_overrides", "nat_mode");
     let overridden = format!("{single}  prod_overrides = [\"nat_mode\"]\n");
     w.config(&(prod + &config(&["eu-west-1a", "eu-west-1b"], &overridden)));
     let out = w.run(&["plan", "-no-color"]).success();

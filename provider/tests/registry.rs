@@ -227,29 +227,42 @@ async fn bad_input_fails_at_plan_on_the_attribute() {
     let moto = Emulator::start();
     let mut w = workdir();
     let base = moto.provider("prod");
+    // Each refusal names its attribute (Terraform quotes its line).
     let cases = [
-        ("name = \"Bad_Name\"", "is not a valid ECR repository name"),
-        ("name = \"ok\"\n  region = \"mars-north\"", "is not an AWS region name"),
-        ("name = \"ok\"\n  encryption_type = \"KMS\"\n  kms_key = \"not-an-arn\"", "is not a KMS key ARN"),
-        ("name = \"ok\"\n  kms_key = \"arn:aws:kms:eu-west-1:123456789012:key/abc\"", "Set encryption_type = \"KMS\" to use kms_key"),
-        ("name = \"ok\"\n  pull_account_ids = [\"12\"]", "is not a 12-digit AWS account id"),
-        ("name = \"ok\"\n  tags = { \"onto:owner\" = \"x\" }", "keys starting with `onto:` or `aws:` are reserved"),
+        ("name = \"Bad_Name\"", "is not a valid ECR repository name", "name"),
+        ("name = \"ok\"\n  region = \"mars-north\"", "is not an AWS region name", "region"),
+        ("name = \"ok\"\n  encryption_type = \"KMS\"\n  kms_key = \"not-an-arn\"", "is not a KMS key ARN", "kms_key"),
+        (
+            "name = \"ok\"\n  encryption_type = \"KMS\"\n  kms_key = \"arn:aws:kms:eu-west-1:123456789012:alias/ecr\"",
+            "is a KMS alias",
+            "kms_key",
+        ),
+        (
+            "name = \"ok\"\n  encryption_type = \"KMS\"\n  kms_key = \"arn:aws:kms:us-east-1:123456789012:key/abc\"",
+            "kms_key is in us-east-1, but this object lives in eu-west-1",
+            "kms_key",
+        ),
+        ("name = \"ok\"\n  kms_key = \"arn:aws:kms:eu-west-1:123456789012:key/abc\"", "Set encryption_type = \"KMS\" to use kms_key", "kms_key"),
+        ("name = \"ok\"\n  pull_account_ids = [\"12\"]", "is not a 12-digit AWS account id", "pull_account_ids"),
+        ("name = \"ok\"\n  tags = { \"onto:owner\" = \"x\" }", "keys starting with `onto:` or `aws:` are reserved", "tags"),
         (
             "name = \"ok\"\n  lifecycle_rule {\n    tag_status = \"untagged\"\n    keep_last = 1\n    expire_after_days = 2\n  }",
             "Set exactly one of keep_last or expire_after_days",
+            "lifecycle_rule",
         ),
         (
             "name = \"ok\"\n  lifecycle_rule {\n    tag_status = \"any\"\n    keep_last = 1\n  }\n  lifecycle_rule {\n    tag_status = \"untagged\"\n    keep_last = 1\n  }",
             "must be the last rule",
+            "tag_status",
         ),
-        ("name = \"ok\"\n  lifecycle_rule {\n    tag_status = \"tagged\"\n    keep_last = 1\n  }", "needs tag_prefixes"),
-        ("name = \"ok\"\n  force_delete = true", "force_delete would delete every image in this prod repository"),
+        ("name = \"ok\"\n  lifecycle_rule {\n    tag_status = \"tagged\"\n    keep_last = 1\n  }", "needs tag_prefixes", "lifecycle_rule"),
+        ("name = \"ok\"\n  force_delete = true", "force_delete would delete every image in this prod repository", "force_delete"),
     ];
-    for (body, message) in cases {
+    for (body, message, attribute) in cases {
         w.config(&format!(
             "{base}\nresource \"onto_registry\" \"r\" {{\n  {body}\n}}\n"
         ));
-        w.run(&["plan", "-no-color"]).failure(message);
+        w.run(&["plan", "-no-color"]).failure_at(message, attribute);
     }
     let ecr = moto.ecr().await;
     assert!(

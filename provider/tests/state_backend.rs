@@ -409,16 +409,21 @@ async fn bad_bucket_names_fail_at_plan() {
         w.config(&format!(
             "{base}\nresource \"onto_state_backend\" \"tf\" {{\n  bucket = \"{bucket}\"\n}}\n"
         ));
-        w.run(&["plan", "-no-color"]).failure(message);
+        w.run(&["plan", "-no-color"]).failure_at(message, "bucket");
     }
     w.config(&format!("{base}\nresource \"onto_state_backend\" \"tf\" {{\n  bucket = \"ok-bucket\"\n  versioning = false\n}}\n"));
     w.run(&["plan", "-no-color"])
-        .failure("State buckets are always versioned");
+        .failure_at("State buckets are always versioned", "versioning");
+    w.config(&format!("{base}\nresource \"onto_state_backend\" \"tf\" {{\n  bucket = \"ok-bucket\"\n  kms_key_arn = \"arn:aws:kms:us-east-1:123456789012:key/abc\"\n}}\n"));
+    w.run(&["plan", "-no-color"]).failure_at(
+        "kms_key_arn is in us-east-1, but this object lives in eu-west-1",
+        "kms_key_arn",
+    );
     // Against a real (HTTPS) endpoint the TLS-only policy cannot be dropped.
     let https = base.replace("endpoint_url = \"http://", "endpoint_url = \"https://");
     w.config(&format!("{https}\nresource \"onto_state_backend\" \"tf\" {{\n  bucket = \"ok-bucket\"\n  tls_only = false\n}}\n"));
     w.run(&["plan", "-no-color"])
-        .failure("tls_only = false is accepted only when");
+        .failure_at("tls_only = false is accepted only when", "tls_only");
 }
 
 /// Workspaces on an `s3` backend bootstrapped by onto_state_backend, with

@@ -215,17 +215,22 @@ async fn bad_input() {
     let moto = Emulator::start();
     let mut w = workdir();
     let dev = moto.provider("dev");
-    for (extra, message) in [
-        ("  install_adot = true\n", "Cluster needed for ADOT"),
+    for (extra, message, attribute) in [
+        (
+            "  install_adot = true\n",
+            "Cluster needed for ADOT",
+            "install_adot",
+        ),
         (
             "  log_retention_days = 45\n",
             "nearest allowed period is 30",
+            "log_retention_days",
         ),
     ] {
         w.config(&(dev.clone() + &telemetry(extra)));
-        w.run(&["plan", "-no-color"]).failure(message);
+        w.run(&["plan", "-no-color"]).failure_at(message, attribute);
     }
     w.config(&(dev + &telemetry("").replace(OIDC, "arn:aws:iam::123456789012:role/x")));
     w.run(&["plan", "-no-color"])
-        .failure("is not an IAM OIDC provider ARN");
+        .failure_at("is not an IAM OIDC provider ARN", "oidc_provider_arn");
 }

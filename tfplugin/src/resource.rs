@@ -179,6 +179,17 @@ pub trait Resource: Send + Sync + 'static {
         false
     }
 
+    /// Asked (with the tainted object as `prior`) before a tainted object
+    /// is handed over to its replacement's create, for a resource that
+    /// [resumes creates](Resource::resumes_creates). `false` when the object
+    /// cannot be finished — a create left it failed for good — and must be
+    /// deleted and created anew, as Terraform does for tainted objects.
+    /// Default `true`.
+    async fn resumable(&self, req: &ApplyRequest) -> Result<bool> {
+        let _ = req;
+        Ok(true)
+    }
+
     /// The identity schema (Terraform 1.12+), when the resource has one.
     fn identity_schema(&self) -> Option<IdentitySchema> {
         None

@@ -329,6 +329,28 @@ impl Run {
         );
         self
     }
+
+    /// Like [`failure`](Run::failure), and the error is on `attribute`:
+    /// Terraform quotes the configuration line the diagnostic's path points
+    /// to (`  12:   attribute = ...`).
+    #[track_caller]
+    pub fn failure_at(self, message: &str, attribute: &str) -> Run {
+        let run = self.failure(message);
+        let all = run.combined();
+        assert!(
+            all.lines()
+                .any(|l| l.split_once(": ").is_some_and(|(n, rest)| n
+                    .trim_start_matches(['│', ' '])
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+                    && rest.trim_start().starts_with(attribute)
+                    && rest.trim_start()[attribute.len()..]
+                        .trim_start()
+                        .starts_with(['=', '{']))),
+            "the error {message:?} is not on {attribute}:\n{all}"
+        );
+        run
+    }
 }
 
 /// State JSON from `terraform show -json`.

@@ -96,6 +96,13 @@ pub async fn find_cluster(eks: &aws_sdk_eks::Client, name: &str) -> Result<Optio
     }
 }
 
+/// Whether the cluster `name` (of a create that failed part way) can still
+/// be finished: not when EKS reports it `FAILED`.
+pub async fn can_finish(eks: &aws_sdk_eks::Client, name: &str) -> Result<bool> {
+    let cluster = find_cluster(eks, name).await?;
+    Ok(cluster.is_none_or(|c| c.status() != Some(&ClusterStatus::Failed)))
+}
+
 pub async fn find_nodegroup(
     eks: &aws_sdk_eks::Client,
     cluster: &str,

@@ -63,6 +63,13 @@ pub async fn find_group(
     }
 }
 
+/// Whether the group `id` (of a create that failed part way) can still be
+/// finished: not when ElastiCache left it `create-failed`.
+pub async fn can_finish(ec: &aws_sdk_elasticache::Client, id: &str) -> Result<bool> {
+    let group = find_group(ec, id).await?;
+    Ok(group.is_none_or(|g| !g.status().is_some_and(|s| FAILED.contains(&s))))
+}
+
 /// Refuses (or adopts) a group that exists where a create wants one.
 pub async fn claim_group(
     ec: &aws_sdk_elasticache::Client,

@@ -51,6 +51,16 @@ pub async fn find_instance(rds: &aws_sdk_rds::Client, id: &str) -> Result<Option
     }
 }
 
+/// Whether the instance `id` (of a create that failed part way) can still
+/// be finished: not when RDS left it `failed` or `incompatible-*` — it is
+/// replaced instead. An instance that is gone is created anew either way.
+pub async fn can_finish(rds: &aws_sdk_rds::Client, id: &str) -> Result<bool> {
+    let status = find_instance(rds, id)
+        .await?
+        .and_then(|db| db.db_instance_status().map(str::to_owned));
+    Ok(status.is_none_or(|s| s != "failed" && !s.starts_with("incompatible-")))
+}
+
 /// The refusal (or adoption) of an instance that exists where a create
 /// wants to make one. Checked before anything else is made or changed.
 pub fn claim_instance(owner: &Owner, region: &str, id: &str, existing: &DbInstance) -> Result<()> {

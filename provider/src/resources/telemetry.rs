@@ -393,7 +393,7 @@ impl Resource for Telemetry {
             && config.get("cluster_name").is_null()
         {
             diags.error_at(
-                AttributePath::attr("cluster_name"),
+                AttributePath::attr("install_adot"),
                 "Cluster needed for ADOT",
                 "install_adot installs an EKS add-on: set cluster_name.",
             );

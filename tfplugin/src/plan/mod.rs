@@ -400,12 +400,24 @@ fn same_ignoring_computed(c: &Value, v: &Value) -> bool {
 /// Values are shown unless `sensitive`.
 fn differs(expected: &Value, actual: &Value, sensitive: bool) -> Option<String> {
     match (expected, actual) {
-        (Value::Unknown(r), a) => r.as_ref().and_then(|r| r.violation(a)),
+        (Value::Unknown(r), a) => r
+            .as_ref()
+            .and_then(|r| r.violation(a))
+            .map(|why| format!("{why}; got {}", shown(a, sensitive))),
         (Value::List(e) | Value::Tuple(e), Value::List(a) | Value::Tuple(a)) => {
             if e.len() != a.len() {
-                return Some(format!("{} elements instead of {}", a.len(), e.len()));
+                return Some(format!(
+                    "planned {} ({} elements), got {} ({} elements)",
+                    shown(expected, sensitive),
+                    e.len(),
+                    shown(actual, sensitive),
+                    a.len()
+                ));
             }
-            e.iter().zip(a).find_map(|(e, a)| differs(e, a, sensitive))
+            e.iter()
+                .zip(a)
+                .enumerate()
+                .find_map(|(i, (e, a))| differs(e, a, sensitive).map(|why| format!("[{i}]: {why}")))
         }
         (Value::Map(e) | Value::Object(e), Value::Map(a) | Value::Object(a)) => {
             if !e.keys().eq(a.keys()) {
@@ -420,11 +432,18 @@ fn differs(expected: &Value, actual: &Value, sensitive: bool) -> Option<String> 
             })
         }
         (Value::Set(e), Value::Set(a)) => {
-            if e.iter().all(Value::is_wholly_known) {
-                (!expected.same(actual)).then(|| "different set elements".into())
+            let broken = if e.iter().all(Value::is_wholly_known) {
+                !expected.same(actual)
             } else {
-                (e.len() != a.len()).then(|| format!("{} elements instead of {}", a.len(), e.len()))
-            }
+                e.len() != a.len()
+            };
+            broken.then(|| {
+                format!(
+                    "planned {}, got {}",
+                    shown(expected, sensitive),
+                    shown(actual, sensitive)
+                )
+            })
         }
         (e, a) if e.same(a) => None,
         (e, a) => Some(format!(

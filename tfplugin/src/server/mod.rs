@@ -847,7 +847,17 @@ impl ProviderRpc for ProviderService {
             partial: None,
         };
         let creating = prior.is_null() && !planned.is_null();
-        let result = if planned.is_null() && resume::is_handover(&areq.private) {
+        let handover = planned.is_null()
+            && resume::is_handover(&areq.private)
+            && match s.guarded("resumable", e.imp.resumable(&areq)).await {
+                Ok(resumable) => resumable,
+                Err(d) => {
+                    diags.extend(d);
+                    resp.diagnostics = convert::diagnostics(diags);
+                    return Ok(Response::new(resp));
+                }
+            };
+        let result = if handover {
             // The first half of a replacement that resumes this object:
             // it leaves state untouched in AWS; the create that follows
             // finishes it (see `resume`).

@@ -25,9 +25,14 @@
 //!    finishes it.
 //!
 //! A destroy plans from the prior state, so it never hands over: removing
-//! the resource, or `terraform destroy`, deletes the object as usual.
+//! the resource, or `terraform destroy`, deletes the object as usual. Nor
+//! does `terraform apply -replace=ADDR` on an object that is not tainted:
+//! its first plan is from the prior state. A tainted object that cannot be
+//! finished ([`Resource::resumable`] says `false`: a create left it failed)
+//! is deleted and created anew.
 //!
 //! [`Resource::resumes_creates`]: crate::resource::Resource::resumes_creates
+//! [`Resource::resumable`]: crate::resource::Resource::resumable
 
 use crate::diag::Diagnostic;
 use crate::private::{Private, LIBRARY as NAMESPACE};
@@ -65,7 +70,8 @@ pub(crate) fn handover_note(type_name: &str) -> Diagnostic {
         "Resuming an interrupted create",
         format!(
             "This {type_name} was tainted by a create that failed part way. Rather than destroy what exists and build it again, \
-             the replacement keeps it: the create finishes the same object."
+             the replacement keeps it: the create finishes the same object. To replace it instead, run terraform untaint ADDRESS, \
+             then terraform apply -replace=ADDRESS."
         ),
     )
 }

@@ -74,6 +74,21 @@ impl Refinements {
         &self.raw
     }
 
+    fn length_violation(&self, len: usize) -> Option<String> {
+        let len = len as u64;
+        if !(self.length_min.is_some_and(|m| len < m) || self.length_max.is_some_and(|m| len > m)) {
+            return None;
+        }
+        let promised = match (self.length_min, self.length_max) {
+            (Some(min), Some(max)) if min == max => format!("{min}"),
+            (Some(min), Some(max)) => format!("{min} to {max}"),
+            (Some(min), None) => format!("at least {min}"),
+            (None, Some(max)) => format!("at most {max}"),
+            (None, None) => return None,
+        };
+        Some(format!("the plan promised {promised} elements, not {len}"))
+    }
+
     /// Why `value` breaks these refinements, if it does.
     pub fn violation(&self, value: &super::Value) -> Option<String> {
         use super::Value;
@@ -103,22 +118,8 @@ impl Refinements {
                     }
                 }
             }
-            Value::List(v) | Value::Set(v) => {
-                let len = v.len() as u64;
-                if self.length_min.is_some_and(|m| len < m)
-                    || self.length_max.is_some_and(|m| len > m)
-                {
-                    return Some("the plan promised a different number of elements".into());
-                }
-            }
-            Value::Map(m) => {
-                let len = m.len() as u64;
-                if self.length_min.is_some_and(|x| len < x)
-                    || self.length_max.is_some_and(|x| len > x)
-                {
-                    return Some("the plan promised a different number of elements".into());
-                }
-            }
+            Value::List(v) | Value::Set(v) => return self.length_violation(v.len()),
+            Value::Map(m) => return self.length_violation(m.len()),
             _ => {}
         }
         None

@@ -39,6 +39,10 @@ HELD = {
 # What every read replica reports as CloudWatch `AWS/RDS ReplicaLag`.
 REPLICA_LAG = {"seconds": 1.0}
 
+# Instance identifier -> the status its creates end in instead of
+# `available` (e.g. `incompatible-parameters`: RDS could not start it).
+CREATE_OUTCOME: dict[str, str] = {}
+
 
 def _owner(db) -> str | None:
     for t in getattr(db, "tags", None) or []:
@@ -99,11 +103,14 @@ def _instances_over_time() -> None:
     def create_db_instance(self, db_kwargs):
         """CreateDBInstance: the instance is `creating`, then `backing-up`
         (the first automated backup), then `available` — minutes in AWS.
-        It has no endpoint to connect to until it is available."""
+        It has no endpoint to connect to until it is available. An instance
+        RDS cannot start ends `failed` or `incompatible-parameters` instead
+        (set per identifier through the control API)."""
         db = create(self, db_kwargs)
         _default_key(self, db)
         if db.db_cluster_identifier is None:
-            clock.progress(db, CREATE, "available", kind="rds:db", ident=_ident(db), action="create", owner=_owner(db))
+            final = CREATE_OUTCOME.get(db.db_instance_identifier, "available")
+            clock.progress(db, CREATE, final, kind="rds:db", ident=_ident(db), action="create", owner=_owner(db))
         return db
 
     def create_db_instance_read_replica(self, db_kwargs):

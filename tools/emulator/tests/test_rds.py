@@ -52,6 +52,21 @@ def test_an_instance_is_creating_then_backing_up_then_available(aws):
     assert _status(rds) == "available"
 
 
+def test_an_instance_rds_cannot_start_ends_incompatible(aws):
+    from onto_emulator import rds as emulated
+
+    rds = boto3.client("rds", "eu-west-1")
+    emulated.CREATE_OUTCOME["editor"] = "incompatible-parameters"
+    try:
+        _db(rds)
+        clock.advance(361)
+        assert _status(rds) == "incompatible-parameters"
+        # It can still be deleted.
+        rds.delete_db_instance(DBInstanceIdentifier="editor", SkipFinalSnapshot=True)
+    finally:
+        emulated.CREATE_OUTCOME.clear()
+
+
 def test_an_instance_that_is_not_available_cannot_be_modified(aws):
     rds = boto3.client("rds", "eu-west-1")
     _db(rds)

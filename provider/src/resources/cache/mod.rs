@@ -209,6 +209,13 @@ impl Resource for Cache {
         true
     }
 
+    async fn resumable(&self, req: &ApplyRequest) -> Result<bool> {
+        let aws = self.0.require()?;
+        let m: Model = super::model(&req.prior, TYPE)?;
+        let region = aws.region_or_default(m.region.as_deref());
+        ec::can_finish(&aws.elasticache(region), &m.name).await
+    }
+
     async fn create(&self, req: &mut ApplyRequest) -> Result<Value> {
         let aws = self.0.require()?;
         let m: Model = super::model(&req.planned, TYPE)?;

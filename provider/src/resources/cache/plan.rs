@@ -70,6 +70,50 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
+    if !config.get("kms_key").is_null() && config.get("at_rest_encryption").as_bool() == Some(false)
+    {
+        diags.error_at(
+            AttributePath::attr("kms_key"),
+            "KMS key without encryption at rest",
+            "kms_key encrypts data at rest: remove it, or leave at_rest_encryption on.",
+        );
+    }
+    if let (Some(engine), Some(version)) = (
+        config.get("engine").as_str().or(Some("redis")),
+        config.get("engine_version").as_str(),
+    ) {
+        let major = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok());
+        let offered = match engine {
+            // Valkey starts at 7.2; Redis OSS ends at 7.1.
+            "valkey" => major.is_none_or(|m| m >= 7) && version != "7.0" && version != "7.1",
+            _ => major.is_none_or(|m| m <= 7),
+        };
+        if !offered {
+            diags.error_at(
+                AttributePath::attr("engine_version"),
+                "No such engine version",
+                format!("ElastiCache offers no {engine} {version}: Redis OSS versions end at 7.1, Valkey's start at 7.2."),
+            );
+        }
+    }
+    if let Some(subnets) = config.get("subnet_ids").elements() {
+        if subnets.is_empty() {
+            diags.error_at(
+                AttributePath::attr("subnet_ids"),
+                "No subnets",
+                "The cache subnet group needs at least one subnet (the cache tier of onto_network).",
+            );
+        } else if subnets.len() < 2 && config.get("multi_az").as_bool() == Some(true) {
+            diags.error_at(
+                AttributePath::attr("subnet_ids"),
+                "Multi-AZ needs subnets in two AZs",
+                "multi_az places a replica in another availability zone: give subnets in at least two.",
+            );
+        }
+    }
     if !config.get("parameters").is_null() && config.get("engine_version").is_null() {
         diags.error_at(
             AttributePath::attr("engine_version"),
@@ -144,8 +188,15 @@ pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
     if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
         req.plan.set("region", aws.region.clone());
     }
+    crate::validators::kms_key_in_region(&req.plan, "kms_key")?;
     plan_token(req)?;
     if !req.prior.is_null() {
+        // The reader endpoint follows the replicas: while their number stays,
+        // so does the endpoint, even none (without replicas).
+        if req.plan.get("replicas").same(req.prior.get("replicas")) {
+            let prior = req.prior.get("reader_endpoint").clone();
+            req.plan.set("reader_endpoint", prior);
+        }
         if req.plan.get("parameters").is_null() == req.prior.get("parameters").is_null()
             && req
                 .plan

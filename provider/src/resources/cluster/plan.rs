@@ -16,6 +16,44 @@ use crate::aws::eks::NodeGroup;
 use crate::aws::Aws;
 use crate::tags;
 
+/// The AMI types EKS managed node groups take.
+pub const AMI_TYPES: &[&str] = &[
+    "AL2023_x86_64_STANDARD",
+    "AL2023_ARM_64_STANDARD",
+    "AL2023_x86_64_NVIDIA",
+    "AL2023_ARM_64_NVIDIA",
+    "AL2023_x86_64_NEURON",
+    "AL2_x86_64",
+    "AL2_x86_64_GPU",
+    "AL2_ARM_64",
+    "BOTTLEROCKET_x86_64",
+    "BOTTLEROCKET_ARM_64",
+    "BOTTLEROCKET_x86_64_FIPS",
+    "BOTTLEROCKET_ARM_64_FIPS",
+    "BOTTLEROCKET_x86_64_NVIDIA",
+    "BOTTLEROCKET_ARM_64_NVIDIA",
+    "WINDOWS_CORE_2019_x86_64",
+    "WINDOWS_FULL_2019_x86_64",
+    "WINDOWS_CORE_2022_x86_64",
+    "WINDOWS_FULL_2022_x86_64",
+    "CUSTOM",
+];
+
+/// Whether an instance type runs on Graviton (arm64): a `g` right after the
+/// generation digit (`m7g`, `c6gn`, `t4g`, `g5g`), or the first `a1`.
+fn graviton(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or_default();
+    if family == "a1" {
+        return true;
+    }
+    let rest = family.trim_start_matches(|c: char| c.is_ascii_lowercase());
+    let after = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    after.len() < rest.len() && after.starts_with('g')
+}
+
+/// The oldest Kubernetes minor EKS still runs (extended support included).
+const OLDEST_MINOR: u32 = 29;
+
 pub fn check_config(config: &Value, diags: &mut Diagnostics) {
     for (key, g) in config.get("node_groups").entries().into_iter().flatten() {
         let p = AttributePath::attr("node_groups").push_key(key);
@@ -37,6 +75,30 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
                     p.push_attr("desired_size"),
                     "Invalid sizes",
                     format!("desired_size ({d}) is outside {min}..{max}."),
+                );
+            }
+        }
+        // The default AMI type is x86_64; a custom AMI can be either.
+        let ami = g.get("ami_type");
+        let arm = match ami.as_str() {
+            _ if ami.is_null() => Some(false),
+            Some("CUSTOM") | None => None,
+            Some(a) => Some(a.contains("ARM_64")),
+        };
+        if let (Some(arm), Some(types)) = (arm, g.get("instance_types").elements()) {
+            if let Some(t) = types
+                .iter()
+                .filter_map(Value::as_str)
+                .find(|t| graviton(t) != arm)
+            {
+                diags.error_at(
+                    p.push_attr("instance_types"),
+                    "Instance type and AMI of different architectures",
+                    if arm {
+                        format!("{t} is an x86_64 type, but the AMI type is arm64: use Graviton types (m7g, c7g, ...) or an x86_64 AMI type.")
+                    } else {
+                        format!("{t} is a Graviton (arm64) type, but the AMI type is x86_64: set ami_type to an ARM_64 type, e.g. AL2023_ARM_64_STANDARD.")
+                    },
                 );
             }
         }
@@ -62,6 +124,36 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
+    if config.get("authentication_mode").as_str() == Some("CONFIG_MAP")
+        && config
+            .get("admin_principal_arns")
+            .elements()
+            .is_some_and(|a| !a.is_empty())
+    {
+        diags.error_at(
+            AttributePath::attr("admin_principal_arns"),
+            "Access entries need the API",
+            "admin_principal_arns are granted through access entries, which authentication_mode = \"CONFIG_MAP\" does not have: use \"API\" or \"API_AND_CONFIG_MAP\".",
+        );
+    }
+    if let Some(subnets) = config.get("subnet_ids").elements() {
+        if subnets.iter().all(|s| !s.is_unknown()) && subnets.len() < 2 {
+            diags.error_at(
+                AttributePath::attr("subnet_ids"),
+                "Too few subnets",
+                "EKS needs subnets in at least two availability zones for the control plane's interfaces.",
+            );
+        }
+    }
+    if let Some(v) = config.get("kubernetes_version").as_str() {
+        if super::model::minor(v).is_some_and(|m| m < OLDEST_MINOR) {
+            diags.error_at(
+                AttributePath::attr("kubernetes_version"),
+                "Kubernetes version no longer offered",
+                format!("EKS no longer offers Kubernetes {v}, even in extended support (its oldest is 1.{OLDEST_MINOR}). Choose 1.{OLDEST_MINOR} or later."),
+            );
+        }
+    }
     if config.get("endpoint_public_access").as_bool() == Some(false)
         && config.get("endpoint_private_access").as_bool() == Some(false)
     {
@@ -80,6 +172,7 @@ pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
     if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
         req.plan.set("region", aws.region.clone());
     }
+    crate::validators::kms_key_in_region(&req.plan, "secrets_kms_key")?;
     if req.config.get("log_types").is_null() {
         req.plan.set(
             "log_types",
@@ -231,4 +324,33 @@ pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::graviton;
+
+    #[test]
+    fn graviton_types_are_told_from_x86_ones() {
+        for t in [
+            "m7g.large",
+            "c6gn.xlarge",
+            "t4g.medium",
+            "g5g.2xlarge",
+            "a1.large",
+            "r8gd.large",
+        ] {
+            assert!(graviton(t), "{t}");
+        }
+        for t in [
+            "m6i.large",
+            "c5.xlarge",
+            "g5.2xlarge",
+            "p4d.24xlarge",
+            "inf2.xlarge",
+            "m7a.large",
+        ] {
+            assert!(!graviton(t), "{t}");
+        }
+    }
 }

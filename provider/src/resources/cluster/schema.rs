@@ -63,7 +63,7 @@ fn node_group_attributes() -> Vec<Attribute> {
         Attribute::number("max_size").required().validate(int_between(1, 1000)).describe("Most nodes."),
         Attribute::number("desired_size").optional().validate(int_between(0, 1000)).describe("Nodes at creation; afterwards the cluster autoscaler decides (never reset by a plan)."),
         Attribute::number("disk_size").default(50).validate(int_between(20, 16_384)).describe("Root volume GiB. Default 50."),
-        Attribute::string("ami_type").default("AL2023_x86_64_STANDARD").describe("EKS AMI type. Default `AL2023_x86_64_STANDARD`."),
+        Attribute::string("ami_type").default("AL2023_x86_64_STANDARD").validate(one_of(super::plan::AMI_TYPES)).describe("EKS AMI type. Default `AL2023_x86_64_STANDARD`; an `ARM_64` type takes Graviton instance types."),
         Attribute::new("labels", Type::map(Type::String)).optional().describe("Kubernetes node labels."),
         Attribute::new("taints", Type::list(Type::String)).optional().validate(Taints).describe("Taints, `key=value:Effect`."),
         Attribute::number("max_unavailable").default(1).validate(int_between(1, 100)).describe("Nodes replaced at once during updates. Default 1."),

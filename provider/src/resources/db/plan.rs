@@ -94,11 +94,12 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
         config.get("allocated_storage").as_i64().unwrap_or(20),
         config.get("max_allocated_storage").as_i64(),
     );
-    if let Some(max) = max.filter(|m| *m <= storage) {
+    // RDS takes a threshold at least 10 % above the allocated storage.
+    if let Some(max) = max.filter(|m| *m * 10 < storage * 11) {
         diags.error_at(
             AttributePath::attr("max_allocated_storage"),
             "Autoscaling limit too low",
-            format!("max_allocated_storage ({max}) must exceed allocated_storage ({storage})."),
+            format!("max_allocated_storage ({max}) must be at least 10% above allocated_storage ({storage}): {} GiB or more.", (storage * 11 + 9) / 10),
         );
     }
     check_storage(config, storage, diags);
@@ -229,6 +230,7 @@ pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
     if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
         req.plan.set("region", aws.region.clone());
     }
+    crate::validators::kms_key_in_region(&req.plan, "kms_key")?;
     let imported_keeps =
         |req: &PlanRequest, attr: &str| req.private.imported() && !req.prior.get(attr).is_null();
     if req.config.get("log_exports").is_null() {
@@ -270,6 +272,14 @@ pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
                 return Err(Diagnostic::error(
                     "Storage cannot shrink",
                     format!("RDS cannot reduce allocated storage from {have} to {want} GiB. Keep {have} or more."),
+                )
+                .at(AttributePath::attr("allocated_storage"))
+                .into());
+            }
+            if want > have && want * 10 < have * 11 {
+                return Err(Diagnostic::error(
+                    "Storage grows by too little",
+                    format!("RDS grows storage by at least 10%: from {have} GiB, to {} GiB or more (not {want}).", (have * 11 + 9) / 10),
                 )
                 .at(AttributePath::attr("allocated_storage"))
                 .into());

@@ -65,6 +65,30 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
+    if let (Some(bucket), Some(dr)) = (
+        config.get("state_bucket").as_str(),
+        config.get("dr_region").as_str(),
+    ) {
+        let copy = bucket.len() + 1 + dr.len();
+        if copy > 63 {
+            diags.error_at(
+                AttributePath::attr("state_bucket"),
+                "DR bucket name too long",
+                format!("The DR copy is named {bucket}-{dr} ({copy} characters); S3 bucket names end at 63. Use a state bucket name of at most {} characters.", 62 - dr.len()),
+            );
+        }
+    }
+    if !replica {
+        for attr in ["dr_subnet_ids", "db_instance_class"] {
+            if !config.get(attr).is_null() {
+                diags.error_at(
+                    AttributePath::attr(attr),
+                    "Only for a replica",
+                    format!("{attr} configures the DR replica; db_mode = \"backups\" makes none. Remove it, or use db_mode = \"replica\"."),
+                );
+            }
+        }
+    }
     if !config.get("state_lock_table").is_null() && config.get("state_bucket").is_null() {
         diags.error_at(
             AttributePath::attr("state_bucket"),

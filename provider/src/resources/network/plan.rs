@@ -24,8 +24,14 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
     };
     let newbits = config.get("subnet_newbits").as_i64().unwrap_or(5);
     if vpc.prefix() as i64 + newbits > 28 {
+        // On what the configuration set: the default newbits leave the block.
+        let at = if config.get("subnet_newbits").is_null() {
+            "cidr_block"
+        } else {
+            "subnet_newbits"
+        };
         diags.error_at(
-            AttributePath::attr("subnet_newbits"),
+            AttributePath::attr(at),
             "Subnets too small",
             format!(
                 "A /{} VPC with subnet_newbits = {newbits} gives subnets smaller than /28.",

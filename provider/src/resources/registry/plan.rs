@@ -97,6 +97,7 @@ pub fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
     if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
         req.plan.set("region", aws.region.clone());
     }
+    crate::validators::kms_key_in_region(&req.plan, "kms_key")?;
     if let Some(name) = req.plan.get("name").as_str().map(str::to_owned) {
         tags::plan_all(
             aws,

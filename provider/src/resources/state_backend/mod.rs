@@ -250,6 +250,7 @@ fn modify(aws: &Aws, req: &mut PlanRequest) -> Result<()> {
     if req.plan.get("region").is_unknown() && req.config.get("region").is_null() {
         req.plan.set("region", aws.region.clone());
     }
+    crate::validators::kms_key_in_region(&req.plan, "kms_key_arn")?;
     if req.plan.get("deletion_protection").is_unknown()
         && req.config.get("deletion_protection").is_null()
     {
