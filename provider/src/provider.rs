@@ -43,13 +43,8 @@ impl Provider for Onto {
             crate::regions::check(&aws.region, "region")?;
         }
         if let Some(allowed) = cfg.allowed_account_ids.as_ref().filter(|a| !a.is_empty()) {
-            let me = aws
-                .sts(&aws.region)
-                .get_caller_identity()
-                .send()
-                .await
-                .map_err(|e| Diagnostics::from(crate::aws::error("sts:GetCallerIdentity", &e)))?;
-            let account = me.account().unwrap_or_default();
+            let me = crate::aws::sts::caller_identity(&aws.sts(&aws.region)).await?;
+            let account = me.account.as_str();
             if !allowed.iter().any(|a| a == account) {
                 return Err(Diagnostic::error(
                     "AWS account not allowed",

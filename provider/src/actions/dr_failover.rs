@@ -15,7 +15,7 @@ use tfplugin::Stop;
 
 use crate::aws::cloudwatch::{self, Lag};
 use crate::aws::rds;
-use crate::aws::{self, wait_until, Poll};
+use crate::aws::{wait_until, Poll};
 use crate::shared::Shared;
 
 pub const TYPE: &str = "onto_dr_failover";
@@ -55,12 +55,7 @@ pub async fn promote(
     progress: &Progress,
     stop: &Stop,
 ) -> Result<aws_sdk_rds::types::DbInstance> {
-    rds.promote_read_replica()
-        .db_instance_identifier(id)
-        .backup_retention_period(7)
-        .send()
-        .await
-        .map_err(aws::failed("rds:PromoteReadReplica"))?;
+    rds::promote(rds, id, 7, None).await?;
     progress
         .report(format!(
             "Promotion of {id} accepted; waiting for it to become a standalone database"

@@ -327,6 +327,119 @@ pub async fn wait_addon(
 
 /// Waits for an update (version or config) that AWS accepted to finish;
 /// one reported finished already needs no polling.
+/// One in-place change of a cluster: EKS runs one update at a time.
+pub enum ClusterChange<'a> {
+    EndpointAccess {
+        public: bool,
+        private: bool,
+        /// `None`: open to everyone.
+        public_cidrs: Option<Vec<String>>,
+    },
+    Logging(&'a [String]),
+    AuthenticationMode(&'a str),
+    /// Envelope encryption of secrets with this key (once on, it stays on).
+    SecretsKey(&'a str),
+    /// The next Kubernetes minor.
+    Version(&'a str),
+}
+
+/// Sends `change` to the cluster `name` and waits for its update.
+pub async fn change_cluster(
+    eks: &aws_sdk_eks::Client,
+    name: &str,
+    change: ClusterChange<'_>,
+    limit: Duration,
+    stop: &Stop,
+) -> Result<()> {
+    use aws_sdk_eks::types::{
+        AuthenticationMode, EncryptionConfig, Provider, UpdateAccessConfigRequest, VpcConfigRequest,
+    };
+    let config = || eks.update_cluster_config().name(name);
+    let update = match change {
+        ClusterChange::EndpointAccess {
+            public,
+            private,
+            public_cidrs,
+        } => {
+            config()
+                .resources_vpc_config(
+                    VpcConfigRequest::builder()
+                        .endpoint_public_access(public)
+                        .endpoint_private_access(private)
+                        .set_public_access_cidrs(public_cidrs)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(failed("eks:UpdateClusterConfig"))?
+                .update
+        }
+        ClusterChange::Logging(types) => {
+            config()
+                .logging(logging(types))
+                .send()
+                .await
+                .map_err(failed("eks:UpdateClusterConfig"))?
+                .update
+        }
+        ClusterChange::AuthenticationMode(mode) => {
+            config()
+                .access_config(
+                    UpdateAccessConfigRequest::builder()
+                        .authentication_mode(AuthenticationMode::from(mode))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(failed("eks:UpdateClusterConfig"))?
+                .update
+        }
+        ClusterChange::SecretsKey(key_arn) => {
+            eks.associate_encryption_config()
+                .cluster_name(name)
+                .encryption_config(
+                    EncryptionConfig::builder()
+                        .provider(Provider::builder().key_arn(key_arn).build())
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(failed("eks:AssociateEncryptionConfig"))?
+                .update
+        }
+        ClusterChange::Version(version) => {
+            eks.update_cluster_version()
+                .name(name)
+                .version(version)
+                .send()
+                .await
+                .map_err(failed("eks:UpdateClusterVersion"))?
+                .update
+        }
+    };
+    wait_update(eks, name, None, update.as_ref(), limit, stop).await
+}
+
+/// Moves the node group `group` to Kubernetes `version` and waits.
+pub async fn upgrade_nodegroup(
+    eks: &aws_sdk_eks::Client,
+    cluster: &str,
+    group: &str,
+    version: &str,
+    limit: Duration,
+    stop: &Stop,
+) -> Result<()> {
+    let out = eks
+        .update_nodegroup_version()
+        .cluster_name(cluster)
+        .nodegroup_name(group)
+        .version(version)
+        .send()
+        .await
+        .map_err(failed("eks:UpdateNodegroupVersion"))?;
+    wait_update(eks, cluster, Some(group), out.update(), limit, stop).await
+}
+
 pub async fn wait_update(
     eks: &aws_sdk_eks::Client,
     cluster: &str,

@@ -63,6 +63,22 @@ pub async fn find_group(
     }
 }
 
+/// Sends a `ModifyReplicationGroup` a resource put together from its model,
+/// and waits until the group is available again.
+pub async fn modify_group(
+    ec: &aws_sdk_elasticache::Client,
+    id: &str,
+    modify: aws_sdk_elasticache::operation::modify_replication_group::builders::ModifyReplicationGroupFluentBuilder,
+    limit: std::time::Duration,
+    stop: &tfplugin::Stop,
+) -> Result<()> {
+    modify
+        .send()
+        .await
+        .map_err(failed("elasticache:ModifyReplicationGroup"))?;
+    wait_available(ec, id, limit, stop).await.map(drop)
+}
+
 /// Whether the group `id` (of a create that failed part way) can still be
 /// finished: not when ElastiCache left it `create-failed`.
 pub async fn can_finish(ec: &aws_sdk_elasticache::Client, id: &str) -> Result<bool> {

@@ -20,6 +20,7 @@ pub mod logs;
 pub mod rds;
 mod retry;
 pub mod s3;
+pub mod sts;
 mod waiter;
 
 use std::collections::{BTreeMap, HashMap};

@@ -263,6 +263,17 @@ pub async fn wait_deleted(
 
 /// Promotes a read replica to a standalone instance (the wait is the
 /// caller's: [`wait_available`] with `promoted`).
+/// Sends a `ModifyDBInstance` a resource put together from its model.
+pub async fn modify_instance(
+    modify: aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder,
+) -> Result<()> {
+    modify
+        .send()
+        .await
+        .map_err(failed("rds:ModifyDBInstance"))?;
+    Ok(())
+}
+
 pub async fn promote(
     rds: &aws_sdk_rds::Client,
     id: &str,

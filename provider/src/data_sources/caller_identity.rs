@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use tfplugin::data_source::DataSource;
-use tfplugin::diag::{Diagnostics, Result};
+use tfplugin::diag::Result;
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::Value;
 use tfplugin::Stop;
@@ -60,19 +60,13 @@ impl DataSource for CallerIdentity {
         let region = aws
             .region_or_default(config.get("region").as_str())
             .to_owned();
-        let me = aws
-            .sts(&region)
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| Diagnostics::from(crate::aws::error("sts:GetCallerIdentity", &e)))?;
-        let arn = me.arn().unwrap_or_default().to_owned();
-        let partition = arn.split(':').nth(1).unwrap_or("aws").to_owned();
+        let me = crate::aws::sts::caller_identity(&aws.sts(&region)).await?;
+        let partition = me.arn.split(':').nth(1).unwrap_or("aws").to_owned();
         let mut v = config.clone();
         v.set("region", region);
-        v.set("account_id", me.account().unwrap_or_default());
-        v.set("arn", arn);
-        v.set("user_id", me.user_id().unwrap_or_default());
+        v.set("account_id", me.account);
+        v.set("arn", me.arn);
+        v.set("user_id", me.user_id);
         v.set("partition", partition);
         v.set("environment", aws.environment.clone());
         Ok(v)

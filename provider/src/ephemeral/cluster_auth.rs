@@ -14,7 +14,7 @@ use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::Value;
 use tfplugin::Stop;
 
-use crate::aws::{self, eks_token};
+use crate::aws::eks_token;
 use crate::shared::Shared;
 
 pub const TYPE: &str = "onto_cluster_auth";
@@ -51,17 +51,7 @@ pub async fn open(shared: &Shared, config: &Value, stored: bool) -> Result<Value
     let region = aws
         .region_or_default(config.get("region").as_str())
         .to_owned();
-    let described = match aws
-        .eks(&region)
-        .describe_cluster()
-        .name(&cluster)
-        .send()
-        .await
-    {
-        Ok(out) => out.cluster().cloned(),
-        Err(e) if aws::code(&e) == Some("ResourceNotFoundException") => None,
-        Err(e) => return Err(aws::error("eks:DescribeCluster", &e).into()),
-    };
+    let described = crate::aws::eks::find_cluster(&aws.eks(&region), &cluster).await?;
     // Terraform opens the ephemeral resource while planning even when the
     // cluster is created in the same run: then only the token is known.
     let c = match described {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, DomainType, NatGatewayState, ResourceType, Tag, VpcEndpointType,
+    AttributeBooleanValue, DomainType, NatGatewayState, ResourceType, Tag, Vpc, VpcEndpointType,
 };
 use tfplugin::diag::{Diagnostic, Diagnostics, Result};
 use tfplugin::Stop;
@@ -64,6 +64,32 @@ fn part_of(tags: &[Tag]) -> Option<String> {
         .find(|t| t.key() == Some(PART))
         .and_then(|t| t.value())
         .map(str::to_owned)
+}
+
+/// The VPC `id`, as DescribeVpcs reports it; `None` when there is none.
+pub async fn describe_vpc(ec2: &aws_sdk_ec2::Client, id: &str) -> Result<Option<Vpc>> {
+    match ec2.describe_vpcs().vpc_ids(id).send().await {
+        Ok(out) => Ok(out.vpcs().first().cloned()),
+        Err(e) if is(&e, &["InvalidVpcID.NotFound"]) => Ok(None),
+        Err(e) => Err(error("ec2:DescribeVpcs", &e).into()),
+    }
+}
+
+/// The VPCs tagged as `owner` (an `onto:owner` value) in `environment`,
+/// whichever stack made them: what an import by name may choose from.
+pub async fn vpcs_tagged(
+    ec2: &aws_sdk_ec2::Client,
+    owner: &str,
+    environment: &str,
+) -> Result<Vec<Vpc>> {
+    let out = ec2
+        .describe_vpcs()
+        .filters(tag_filter(OWNER, owner))
+        .filters(tag_filter(ENVIRONMENT, environment))
+        .send()
+        .await
+        .map_err(failed("ec2:DescribeVpcs"))?;
+    Ok(out.vpcs().to_vec())
 }
 
 /// The VPC of `owner`: tagged with its stack, owner and environment.

@@ -24,7 +24,7 @@ use tfplugin::Stop;
 
 use crate::aws::ec2::{self, security_group as sg};
 use crate::aws::elasticache as ec;
-use crate::aws::{self, Aws};
+use crate::aws::Aws;
 use crate::ownership::{key, Owner, SideObjects};
 use crate::shared::Shared;
 use crate::tags;
@@ -518,11 +518,7 @@ impl Resource for Cache {
             _ => {}
         }
         if changed {
-            modify
-                .send()
-                .await
-                .map_err(aws::failed("elasticache:ModifyReplicationGroup"))?;
-            ec::wait_available(&client, &m.name, limit, &req.stop).await?;
+            ec::modify_group(&client, &m.name, modify, limit, &req.stop).await?;
         }
         if m.replicas() < have_replicas {
             converge_replicas(&client, &m.name, g, m.replicas(), limit, &req.stop).await?;

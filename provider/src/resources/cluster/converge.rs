@@ -14,7 +14,7 @@ use tfplugin::Stop;
 use super::model::{group_name, upgrade_steps, Model, Remote};
 use crate::aws::eks::{self, AddonSettings};
 use crate::aws::iam::{self, RoleSpec};
-use crate::aws::{self, Aws};
+use crate::aws::Aws;
 use crate::ownership::{Owner, SideObjects};
 
 const CLUSTER_POLICIES: [&str; 1] = ["AmazonEKSClusterPolicy"];
@@ -236,14 +236,8 @@ pub async fn upgrade(
         .unwrap_or_else(|| running.to_owned());
     let steps = upgrade_steps(running, &target);
     for step in &steps {
-        let out = client
-            .update_cluster_version()
-            .name(&m.name)
-            .version(step)
-            .send()
-            .await
-            .map_err(aws::failed("eks:UpdateClusterVersion"))?;
-        eks::wait_update(client, &m.name, None, out.update(), limit, stop).await?;
+        let change = eks::ClusterChange::Version(step);
+        eks::change_cluster(client, &m.name, change, limit, stop).await?;
     }
     let mut addons_model = m.addons.clone();
     if !steps.is_empty() {
@@ -273,15 +267,7 @@ pub async fn upgrade(
     if !steps.is_empty() {
         for live in remote.groups.values() {
             let name = live.nodegroup_name().unwrap_or_default();
-            let out = client
-                .update_nodegroup_version()
-                .cluster_name(&m.name)
-                .nodegroup_name(name)
-                .version(&target)
-                .send()
-                .await
-                .map_err(aws::failed("eks:UpdateNodegroupVersion"))?;
-            eks::wait_update(client, &m.name, Some(name), out.update(), limit, stop).await?;
+            eks::upgrade_nodegroup(client, &m.name, name, &target, limit, stop).await?;
         }
     }
     Ok(())

@@ -377,30 +377,17 @@ impl Resource for ClusterResource {
                 || (!cidrs_want.is_empty() && cidrs_want != cidrs_now)
         });
         if access_changed {
-            let out = client
-                .update_cluster_config()
-                .name(&m.name)
-                .resources_vpc_config(
-                    VpcConfigRequest::builder()
-                        .endpoint_public_access(public)
-                        .endpoint_private_access(private)
-                        .set_public_access_cidrs(m.public_access_cidrs.clone())
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(aws::failed("eks:UpdateClusterConfig"))?;
-            eks::wait_update(&client, &m.name, None, out.update(), limit, &stop).await?;
+            let change = eks::ClusterChange::EndpointAccess {
+                public,
+                private,
+                public_cidrs: m.public_access_cidrs.clone(),
+            };
+            eks::change_cluster(&client, &m.name, change, limit, &stop).await?;
         }
         if m.log_types != prior.log_types {
-            let out = client
-                .update_cluster_config()
-                .name(&m.name)
-                .logging(eks::logging(&m.log_types.clone().unwrap_or_default()))
-                .send()
-                .await
-                .map_err(aws::failed("eks:UpdateClusterConfig"))?;
-            eks::wait_update(&client, &m.name, None, out.update(), limit, &stop).await?;
+            let types = m.log_types.clone().unwrap_or_default();
+            let change = eks::ClusterChange::Logging(&types);
+            eks::change_cluster(&client, &m.name, change, limit, &stop).await?;
         }
         let mode_now = c
             .access_config()
@@ -409,32 +396,12 @@ impl Resource for ClusterResource {
                 m.as_str().to_owned()
             });
         if !mode_now.is_empty() && m.authentication_mode() != mode_now {
-            let out = client
-                .update_cluster_config()
-                .name(&m.name)
-                .access_config(
-                    aws_sdk_eks::types::UpdateAccessConfigRequest::builder()
-                        .authentication_mode(AuthenticationMode::from(m.authentication_mode()))
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(aws::failed("eks:UpdateClusterConfig"))?;
-            eks::wait_update(&client, &m.name, None, out.update(), limit, &stop).await?;
+            let change = eks::ClusterChange::AuthenticationMode(m.authentication_mode());
+            eks::change_cluster(&client, &m.name, change, limit, &stop).await?;
         }
         if let (Some(key_arn), None) = (&m.secrets_kms_key, &prior.secrets_kms_key) {
-            let out = client
-                .associate_encryption_config()
-                .cluster_name(&m.name)
-                .encryption_config(
-                    EncryptionConfig::builder()
-                        .provider(Provider::builder().key_arn(key_arn).build())
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(aws::failed("eks:AssociateEncryptionConfig"))?;
-            eks::wait_update(&client, &m.name, None, out.update(), limit, &stop).await?;
+            let change = eks::ClusterChange::SecretsKey(key_arn);
+            eks::change_cluster(&client, &m.name, change, limit, &stop).await?;
         }
         let want_admins: BTreeSet<String> =
             m.admin_principal_arns.iter().flatten().cloned().collect();

@@ -30,7 +30,7 @@ use tfplugin::value::{AttributePath, Value};
 
 use crate::aws::ec2::{self, security_group as sg};
 use crate::aws::rds::{self, Create, Until, ENGINE};
-use crate::aws::{self, Aws};
+use crate::aws::Aws;
 use crate::ownership::{key, Owner, SideObjects};
 use crate::shared::Shared;
 use crate::{profile, tags};
@@ -544,10 +544,7 @@ impl Resource for Db {
             );
         }
         if let Some(modify) = modification {
-            modify
-                .send()
-                .await
-                .map_err(aws::failed("rds:ModifyDBInstance"))?;
+            rds::modify_instance(modify).await?;
             if m.apply_immediately == Some(true) || attach.is_some() {
                 let until = Until {
                     settled: m.apply_immediately == Some(true),

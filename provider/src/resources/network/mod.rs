@@ -162,29 +162,10 @@ impl Resource for Network {
         };
         let ec2 = aws.ec2(&region);
         let vpc = if id.starts_with("vpc-") {
-            ec2.describe_vpcs()
-                .vpc_ids(&id)
-                .send()
-                .await
-                .map_err(crate::aws::failed("ec2:DescribeVpcs"))?
-                .vpcs()
-                .first()
-                .cloned()
+            net::describe_vpc(&ec2, &id).await?
         } else {
-            let named = ec2
-                .describe_vpcs()
-                .filters(ec2::tag_filter(
-                    crate::ownership::OWNER,
-                    &format!("{TYPE}/{}", id),
-                ))
-                .filters(ec2::tag_filter(
-                    crate::ownership::ENVIRONMENT,
-                    &aws.environment,
-                ))
-                .send()
-                .await
-                .map_err(crate::aws::failed("ec2:DescribeVpcs"))?;
-            match named.vpcs() {
+            let named = net::vpcs_tagged(&ec2, &format!("{TYPE}/{id}"), &aws.environment).await?;
+            match named.as_slice() {
                 [one] => Some(one.clone()),
                 [] => None,
                 several => {
