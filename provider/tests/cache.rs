@@ -384,3 +384,40 @@ async fn parameters_replicas_valkey_and_destroy() {
         .await
         .is_err());
 }
+
+/// A group ElastiCache could not bring up (`create-failed`) fails the
+/// apply and is tainted; the next apply replaces it rather than trying to
+/// finish it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_elasticache_could_not_finish_is_replaced() {
+    let moto = Emulator::start();
+    let ec = moto.elasticache().await;
+    let outcome = |status: Option<&str>| {
+        moto.control(
+            "elasticache/create-outcome",
+            Some(serde_json::json!({"id": "sessions", "status": status})),
+        )
+    };
+    outcome(Some("create-failed"));
+    let mut w = workdir();
+    w.config(&(moto.provider("dev") + &network() + &cache("")));
+    w.run(&["apply", "-auto-approve", "-no-color"])
+        .failure("create-failed");
+    assert_eq!(w.state().resource("onto_cache.sessions")["tainted"], true);
+
+    outcome(None);
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        !out.combined().contains("Resuming an interrupted create"),
+        "{}",
+        out.combined()
+    );
+    let groups = ec.describe_replication_groups().send().await.unwrap();
+    let statuses: Vec<_> = groups
+        .replication_groups()
+        .iter()
+        .map(|g| g.status().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(statuses, ["available"], "one group, the new one");
+    w.assert_no_changes();
+}

@@ -4,7 +4,9 @@
 //! refused where AWS names are unique, and gets objects of its own where
 //! they are not (a VPC) or where it works in another region. Destroying
 //! either leaves the other's objects in place — counted through the AWS
-//! API, not through state — and the other's next plan is empty.
+//! API, not through state — and the other's next plan is empty. Shared
+//! configurations (the ECR registry's replication) carry each stack's own
+//! rule, and a DR bucket name someone else uses is refused and left alone.
 
 mod common;
 
@@ -313,4 +315,118 @@ async fn same_names_other_region() {
     );
     b.assert_no_changes();
     b.destroy();
+}
+
+/// A state backend and a DR region of stack `name` (its own bucket).
+fn dr_stack(name: &str) -> String {
+    format!(
+        r#"
+resource "onto_state_backend" "s" {{
+  bucket   = "{name}-state"
+  tls_only = false
+}}
+
+resource "onto_dr_region" "dr" {{
+  name                = "{name}"
+  dr_region           = "{DR_REGION}"
+  repository_prefixes = ["{name}/"]
+  state_bucket        = "{name}-state"
+  force_destroy       = true
+  depends_on          = [onto_state_backend.s]
+}}
+"#
+    )
+}
+
+/// The registry's replication rules, each as its repository prefixes (the
+/// `onto-stack-*` prefix each stack adds to tell its rule apart left out).
+async fn registry_rules(ecr: &aws_sdk_ecr::Client) -> Vec<String> {
+    let registry = ecr.describe_registry().send().await.unwrap();
+    let mut rules: Vec<String> = registry
+        .replication_configuration()
+        .map(|c| c.rules())
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let prefixes: Vec<&str> = r
+                .repository_filters()
+                .iter()
+                .map(|f| f.filter())
+                .filter(|f| !f.starts_with("onto-stack-"))
+                .collect();
+            prefixes.join(",")
+        })
+        .collect();
+    rules.sort();
+    rules
+}
+
+/// Two stacks with DR regions in one account share the ECR registry's
+/// replication configuration: each keeps its own rule there, and
+/// destroying one leaves the other's rule (and an empty plan). A DR bucket
+/// name someone else already uses — holding their state — is refused, and
+/// destroy leaves it and its objects alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dr_regions_of_two_stacks_and_a_foreign_bucket() {
+    let moto = Emulator::start();
+    let ecr = moto.ecr().await;
+    let dev = provider(&moto, common::REGION, "dev");
+    let mut a = root(&moto, &(dev.clone() + &dr_stack("alpha")));
+    a.apply();
+    let mut b = root(&moto, &(dev.clone() + &dr_stack("beta")));
+    b.apply();
+    assert_eq!(registry_rules(&ecr).await, ["alpha/", "beta/"]);
+    a.assert_no_changes();
+    a.destroy();
+    assert_eq!(
+        registry_rules(&ecr).await,
+        ["beta/"],
+        "only alpha's rule went"
+    );
+    b.assert_no_changes();
+
+    // Someone else's bucket where gamma's DR copy would go.
+    let sdk = moto.sdk().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .region(aws_config::Region::new(DR_REGION))
+            .force_path_style(true)
+            .build(),
+    );
+    let theirs = format!("gamma-state-{DR_REGION}");
+    s3.create_bucket()
+        .bucket(&theirs)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(DR_REGION))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket(&theirs)
+        .key("platform/terraform.tfstate")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"{}"))
+        .send()
+        .await
+        .unwrap();
+    let mut c = root(&moto, &(dev + &dr_stack("gamma")));
+    let text = c
+        .run(&["apply", "-auto-approve", "-no-color"])
+        .failure(&format!("A bucket named \"{theirs}\""))
+        .combined();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("It was not created by onto."), "{text}");
+    c.destroy();
+    let kept = s3
+        .list_objects_v2()
+        .bucket(&theirs)
+        .send()
+        .await
+        .expect("the other team's bucket survives");
+    assert_eq!(kept.key_count(), Some(1), "and its state file");
+    assert_eq!(registry_rules(&ecr).await, ["beta/"]);
+    b.destroy();
+    assert!(registry_rules(&ecr).await.is_empty());
 }

@@ -603,8 +603,9 @@ pub async fn list_groups(ec: &aws_sdk_elasticache::Client) -> Result<Vec<super::
 
 #[cfg(test)]
 mod tests {
-    //! What the emulator does not produce: a group AWS failed to create
-    //! (`create-failed`). Creates, modifications, replica changes and
+    //! The waiter's rule in isolation: `create-failed` ends a wait at once
+    //! (mocked to pin the exact sequence of states). Creates, a create
+    //! ElastiCache could not finish, modifications, replica changes and
     //! deletes run through the CLI in `tests/cache.rs`.
 
     use super::*;

@@ -773,10 +773,12 @@ pub async fn list_instances(rds: &aws_sdk_rds::Client) -> Result<Vec<super::List
 
 #[cfg(test)]
 mod tests {
-    //! What the emulator does not produce: an instance AWS cannot bring up
-    //! (`failed`, `incompatible-parameters`, ...); and the pure rules (held
-    //! changes by attribute, snapshot names). Waits through `creating`,
-    //! `modifying`, promotion and deletion run through the CLI.
+    //! The waiter's rules in paused time — a failed state ends a wait at
+    //! once, a state that never settles times out naming it — which the
+    //! emulator's scaled clock cannot hold still for; and the pure rules
+    //! (held changes by attribute, snapshot names). Waits through
+    //! `creating`, `modifying`, promotion, deletion, and a create RDS could
+    //! not finish, run through the CLI (`tests/db.rs`).
     use super::*;
     use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
     use aws_sdk_rds::types::PendingModifiedValues;

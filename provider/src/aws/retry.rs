@@ -188,6 +188,9 @@ mod tests {
         assert!(d.detail.contains("request id req-1234"), "{}", d.detail);
     }
 
+    /// AWS's propagation errors (a role or principal not yet visible to
+    /// another service) exist only across AWS's own replicas; the emulator
+    /// is consistent at once, so they are produced here.
     #[tokio::test]
     async fn eventual_consistency_errors_are_retried_until_they_clear() {
         let rule = mock!(aws_sdk_ecr::Client::describe_repositories)

@@ -11,6 +11,7 @@ benchmark needs to make AWS's time and events happen on demand.
 | `POST /onto-emulator/maintenance-window` | | every maintenance window arrives: held RDS and ElastiCache modifications are applied |
 | `POST /onto-emulator/rds/replica-lag` | `{"seconds": N}` | the `ReplicaLag` every read replica reports |
 | `POST /onto-emulator/rds/create-outcome` | `{"identifier": ID, "status": S}` | creates of instance ID end in status S (e.g. `incompatible-parameters`) instead of `available`; no `status` restores that |
+| `POST /onto-emulator/elasticache/create-outcome` | `{"id": ID, "status": S}` | creates of replication group ID end in status S (`create-failed`) instead of `available`; no `status` restores that |
 | `POST /onto-emulator/eks/addon-health` | `{"addon": NAME, "issues": [{"code": C, "message": M}]}` | add-ons of that name become DEGRADED with those issues (an empty list heals them) |
 """
 
@@ -70,6 +71,13 @@ def handle(environ: dict, start_response):
             rds.CREATE_OUTCOME[ident] = body["status"]
         else:
             rds.CREATE_OUTCOME.pop(ident, None)
+        out = {}
+    elif (method, path) == ("POST", "/onto-emulator/elasticache/create-outcome"):
+        ident = body.get("id", "")
+        if body.get("status"):
+            elasticache.CREATE_OUTCOME[ident] = body["status"]
+        else:
+            elasticache.CREATE_OUTCOME.pop(ident, None)
         out = {}
     elif (method, path) == ("POST", "/onto-emulator/eks/addon-health"):
         eks.set_addon_health(body.get("addon", ""), body.get("issues", []))

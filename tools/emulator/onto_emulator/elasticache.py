@@ -20,6 +20,10 @@ RESIZE = [("modifying", 600)]
 REPLICAS = [("modifying", 360)]
 DELETE = [("deleting", 300)]
 
+# Replication group id -> the status its creates end in instead of
+# `available` (`create-failed`: ElastiCache could not bring it up).
+CREATE_OUTCOME: dict[str, str] = {}
+
 DEFAULT_VERSION = {"redis": "7.1", "valkey": "8.0"}
 
 # What a modification changes only when it completes.
@@ -116,7 +120,9 @@ def _groups_over_time() -> None:
     def create_replication_group(self, *args, **kwargs):
         """CreateReplicationGroup: the group is `creating` for minutes, then
         `available`; its engine version defaults to the engine's current
-        one, its parameter group to the family's default group."""
+        one, its parameter group to the family's default group. A group
+        ElastiCache cannot bring up ends `create-failed` instead (set per
+        group id through the control API)."""
         group = create(self, *args, **kwargs)
         group.engine_version = group.engine_version or DEFAULT_VERSION.get(group.engine, "7.1")
         if not group.cache_parameter_group_name:
@@ -126,7 +132,7 @@ def _groups_over_time() -> None:
         clock.progress(
             group,
             CREATE,
-            "available",
+            CREATE_OUTCOME.get(group.replication_group_id, "available"),
             kind="elasticache:replication-group",
             ident=_ident(self, group.replication_group_id),
             action="create",
@@ -138,9 +144,10 @@ def _groups_over_time() -> None:
         """DeleteReplicationGroup: the group is `deleting` for minutes (it
         still answers DescribeReplicationGroups), then
         ReplicationGroupNotFoundFault. A group that is not `available` is
-        refused with InvalidReplicationGroupState."""
+        refused with InvalidReplicationGroupState (one that failed to be
+        created can be deleted)."""
         group = self.replication_groups.get(replication_group_id)
-        if group is not None and group.status != "available":
+        if group is not None and group.status not in ("available", "create-failed"):
             raise _error(
                 "InvalidReplicationGroupState",
                 f"Replication group {replication_group_id} is {group.status}, not available.",

@@ -60,6 +60,20 @@ def test_a_deleted_group_is_deleting_then_gone(aws, settle):
     assert _code(e) == "ReplicationGroupNotFoundFault"
 
 
+def test_a_group_elasticache_cannot_bring_up_ends_create_failed_and_can_be_deleted(aws, settle):
+    from onto_emulator import elasticache as emulated
+
+    ec = boto3.client("elasticache", "eu-west-1")
+    emulated.CREATE_OUTCOME["sessions"] = "create-failed"
+    try:
+        _group(ec)
+        settle()
+        assert _describe(ec)["Status"] == "create-failed"
+        assert ec.delete_replication_group(ReplicationGroupId="sessions")["ReplicationGroup"]["Status"] == "deleting"
+    finally:
+        emulated.CREATE_OUTCOME.clear()
+
+
 def test_subnet_groups_are_deleted_once_unused_and_can_change_subnets(vpc, settle):
     _, subnets = vpc
     ec = boto3.client("elasticache", "eu-west-1")
