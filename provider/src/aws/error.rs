@@ -111,3 +111,37 @@ pub fn outcome<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Outc
         _ => Outcome::Unknown,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! What a call that hangs turns into: the SDK's own timeout error, which
+    //! no emulator run produces within a test's time (the attempt limit is
+    //! a minute).
+    use super::*;
+
+    #[test]
+    fn a_call_that_does_not_answer_names_the_operation() {
+        let err: SdkError<
+            aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError,
+            HttpResponse,
+        > = SdkError::timeout_error(
+            "operation timeout (all attempts including retries) occurred after 300s",
+        );
+        let d = error("rds:DescribeDBInstances", &err);
+        assert_eq!(d.summary, "AWS rds:DescribeDBInstances failed");
+        assert!(
+            d.detail.contains("the rds endpoint did not answer in time"),
+            "{}",
+            d.detail
+        );
+        assert!(d.detail.contains("after 300s"), "{}", d.detail);
+    }
+
+    #[test]
+    fn every_call_has_time_limits() {
+        let t = crate::aws::timeout_config();
+        assert!(t.connect_timeout().is_some());
+        assert!(t.operation_attempt_timeout().is_some());
+        assert!(t.operation_timeout().is_some());
+    }
+}
