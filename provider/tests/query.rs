@@ -202,3 +202,97 @@ async fn a_bad_filter_is_refused_on_its_attribute() {
     let text = out.combined();
     assert!(text.contains("region"), "{text}");
 }
+
+/// Every kind lists what one stack made, with its stack and environment;
+/// the environment filter keeps another environment's results out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_lists_its_objects_with_their_owner() {
+    let moto = Emulator::start();
+    let mut stack = workdir();
+    stack.config(
+        &(moto.provider_in_stack("staging", "platform-b")
+            + r#"
+resource "onto_network" "core" {
+  name               = "core"
+  cidr_block         = "10.0.0.0/16"
+  availability_zones = ["eu-west-1a", "eu-west-1b"]
+  nat_mode           = "none"
+}
+
+resource "onto_cache" "sessions" {
+  name                = "sessions"
+  subnet_ids          = onto_network.core.private_subnet_ids
+  allowed_cidr_blocks = ["10.0.0.0/16"]
+}
+
+resource "onto_cluster" "edge" {
+  name        = "edge"
+  subnet_ids  = onto_network.core.private_subnet_ids
+  addons      = {}
+  node_groups = {}
+}
+
+resource "onto_telemetry" "t" {
+  name              = "editor"
+  oidc_provider_arn = onto_cluster.edge.oidc_provider_arn
+}
+
+resource "onto_state_backend" "s" {
+  bucket   = "b-state"
+  tls_only = false
+}
+
+resource "onto_dr_region" "dr" {
+  name             = "b"
+  dr_region        = "eu-central-1"
+  state_bucket     = "b-state"
+  state_lock_table = "b-locks"
+  force_destroy    = true
+  depends_on       = [onto_state_backend.s]
+}
+"#),
+    );
+    stack.apply();
+
+    let mut w = workdir();
+    w.config(&moto.provider("dev"));
+    let lists = ["onto_cache", "onto_cluster", "onto_telemetry"]
+        .iter()
+        .flat_map(|t| {
+            ["staging", "prod"].map(|env| {
+                format!("list \"{t}\" \"{env}\" {{\n  provider = onto\n  config {{\n    environment = \"{env}\"\n  }}\n}}\n")
+            })
+        })
+        .collect::<String>()
+        + "list \"onto_dr_region\" \"dr\" {\n  provider = onto\n  config {\n    region = \"eu-central-1\"\n  }\n}\n";
+    std::fs::write(w.path().join("find.tfquery.hcl"), lists).unwrap();
+    let out = w.run(&["query", "-no-color"]).success().stdout();
+    for (list, name) in [
+        ("list.onto_cache.staging", "sessions"),
+        ("list.onto_cluster.staging", "edge"),
+        ("list.onto_telemetry.staging", "editor"),
+        ("list.onto_dr_region.dr", "b"),
+    ] {
+        let found = out
+            .lines()
+            // `ADDRESS   IDENTITY   DISPLAY`: the display starts with the name.
+            .find(|l| {
+                l.starts_with(list) && l.split("   ").nth(2).is_some_and(|d| d.starts_with(name))
+            })
+            .unwrap_or_else(|| panic!("no {name} in {list}:\n{out}"));
+        assert!(
+            found.contains("stack platform-b, environment staging"),
+            "{found}"
+        );
+    }
+    assert!(
+        !out.lines()
+            .any(|l| l.starts_with("list.") && l.contains(".prod ")),
+        "nothing in prod:\n{out}"
+    );
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("returned 0 results"),
+        "the prod lists are empty:\n{out}"
+    );
+}
