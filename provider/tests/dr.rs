@@ -163,6 +163,44 @@ async fn primary_and_dr_region_end_to_end() {
     assert!(gone.is_err(), "replica still exists");
 }
 
+/// `examples/dr` as a user runs its failover: the action promotes the DR
+/// database, reporting its progress, and finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dr_example_fails_over() {
+    let moto = Emulator::start();
+    let mut w = workdir();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dr");
+    for file in ["main.tf", "variables.tf", "outputs.tf"] {
+        std::fs::copy(example.join(file), w.path().join(file)).unwrap();
+    }
+    w.env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("TF_VAR_aws_endpoint_url", &moto.url)
+        .env("TF_VAR_dr_kms_key", DR_KEY);
+    w.apply();
+    let failover = w
+        .run(&[
+            "apply",
+            "-invoke=action.onto_dr_failover.failover",
+            "-auto-approve",
+            "-no-color",
+        ])
+        .success();
+    let text = failover.combined();
+    assert!(text.contains("Promotion of onto-db accepted"), "{text}");
+    let promoted = moto
+        .rds_in("eu-central-1")
+        .await
+        .describe_db_instances()
+        .db_instance_identifier("onto-db")
+        .send()
+        .await
+        .unwrap();
+    let promoted = &promoted.db_instances()[0];
+    assert_eq!(promoted.db_instance_status(), Some("available"));
+    assert_eq!(promoted.read_replica_source_db_instance_identifier(), None);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objectives_that_cannot_be_met_fail_the_plan() {
     let moto = Emulator::start();
