@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::io::ErrorKind;
 use std::sync::Arc;
 
-use async_trait::async_trait;
+use tfplugin::async_trait;
 use tfplugin::diag::{Diagnostic, Diagnostics, Result};
-use tfplugin::provider::{ConfigureRequest, Provider};
+use tfplugin::provider::Provider;
 use tfplugin::resource::{ApplyRequest, ReadRequest, Resource};
 use tfplugin::schema::{Attribute, Block, Schema};
 use tfplugin::value::Value;
@@ -81,10 +81,6 @@ impl Provider for Hello {
 
     fn schema(&self) -> Schema {
         Schema::new(Block::new())
-    }
-
-    async fn configure(&self, _req: ConfigureRequest) -> Result<()> {
-        Ok(())
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {

@@ -15,7 +15,13 @@
 //! # Quickstart
 //!
 //! A provider with one resource, `hello_file` (this is
-//! `examples/quickstart.rs`):
+//! `examples/quickstart.rs`). Its `Cargo.toml` needs only `tfplugin`
+//! (which re-exports [`async_trait`]):
+//!
+//! ```toml
+//! [dependencies]
+//! tfplugin = "0.1"
+//! ```
 //!
 #![doc = concat!("```no_run\n", include_str!("../examples/quickstart.rs"), "```")]
 //!
@@ -67,6 +73,10 @@ pub mod resource;
 pub mod schema;
 pub mod validate;
 pub mod value;
+/// The attribute the traits' `async fn`s are implemented with
+/// (`#[tfplugin::async_trait]`), re-exported so a provider needs no
+/// dependency of its own for it.
+pub use async_trait::async_trait;
 pub use tokio_util::sync::CancellationToken as Stop;
 
 tokio::task_local! {

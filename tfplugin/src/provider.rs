@@ -39,7 +39,11 @@ pub trait Provider: Send + Sync + 'static {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Receives the provider configuration before any resource operation.
-    async fn configure(&self, req: ConfigureRequest) -> Result<()>;
+    /// Receives the provider block. Default: nothing to configure.
+    async fn configure(&self, req: ConfigureRequest) -> Result<()> {
+        let _ = req;
+        Ok(())
+    }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
 
