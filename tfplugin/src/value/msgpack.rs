@@ -600,7 +600,171 @@ mod tests {
         })
     }
 
+    /// Writes one refinement's value.
+    type WriteRefinement = Box<dyn Fn(&mut Vec<u8>)>;
+
+    /// An unknown refined as Terraform refines values of `ty`: not null,
+    /// and a string prefix, number bounds or collection length bounds.
+    fn refined(ty: &Type) -> BoxedStrategy<Value> {
+        let encode = |entries: Vec<(i64, WriteRefinement)>| {
+            let mut raw = Vec::new();
+            rmp::encode::write_map_len(&mut raw, entries.len() as u32).unwrap();
+            for (key, write) in entries {
+                rmp::encode::write_sint(&mut raw, key).unwrap();
+                write(&mut raw);
+            }
+            Value::Unknown(Some(Box::new(
+                super::super::refinements::Refinements::decode(&raw).unwrap(),
+            )))
+        };
+        let not_null = |raw: &mut Vec<u8>| rmp::encode::write_bool(raw, false).map(drop).unwrap();
+        match ty {
+            Type::String => "[a-z]{0,4}"
+                .prop_map(move |p| {
+                    encode(vec![
+                        (1, Box::new(not_null)),
+                        (
+                            2,
+                            Box::new(move |raw: &mut Vec<u8>| {
+                                rmp::encode::write_str(raw, &p).unwrap()
+                            }),
+                        ),
+                    ])
+                })
+                .boxed(),
+            Type::Number => (any::<i32>(), 0..1000i64, any::<bool>())
+                .prop_map(move |(low, span, inclusive)| {
+                    let bound = move |n: i64| {
+                        move |raw: &mut Vec<u8>| {
+                            rmp::encode::write_array_len(raw, 2).unwrap();
+                            rmp::encode::write_sint(raw, n).unwrap();
+                            rmp::encode::write_bool(raw, inclusive).unwrap();
+                        }
+                    };
+                    let low = i64::from(low);
+                    encode(vec![
+                        (1, Box::new(not_null)),
+                        (3, Box::new(bound(low))),
+                        (4, Box::new(bound(low + span))),
+                    ])
+                })
+                .boxed(),
+            Type::List(_) | Type::Set(_) | Type::Map(_) => (0..4u64, 0..4u64)
+                .prop_map(move |(min, extra)| {
+                    encode(vec![
+                        (1, Box::new(not_null)),
+                        (
+                            5,
+                            Box::new(move |raw: &mut Vec<u8>| {
+                                rmp::encode::write_uint(raw, min).map(drop).unwrap()
+                            }),
+                        ),
+                        (
+                            6,
+                            Box::new(move |raw: &mut Vec<u8>| {
+                                rmp::encode::write_uint(raw, min + extra).map(drop).unwrap()
+                            }),
+                        ),
+                    ])
+                })
+                .boxed(),
+            _ => Just(encode(vec![(1, Box::new(not_null))])).boxed(),
+        }
+    }
+
+    /// Types without `dynamic`: primitives, and collections and structures
+    /// of them, nested.
+    fn arb_type() -> impl Strategy<Value = Type> {
+        prop_oneof![Just(Type::Bool), Just(Type::Number), Just(Type::String)].prop_recursive(
+            3,
+            24,
+            3,
+            |inner| {
+                prop_oneof![
+                    inner.clone().prop_map(Type::list),
+                    inner.clone().prop_map(Type::set),
+                    inner.clone().prop_map(Type::map),
+                    proptest::collection::vec(inner.clone(), 0..3).prop_map(Type::Tuple),
+                    proptest::collection::vec(inner, 0..3).prop_map(|types| {
+                        Type::object(
+                            types
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, t)| (format!("a{i}"), t)),
+                        )
+                    }),
+                ]
+            },
+        )
+    }
+
+    /// Any value of `ty`: null, unknown (refined or not), or known, with
+    /// collections of several different elements (set elements distinct).
+    fn arb_value(ty: &Type) -> BoxedStrategy<Value> {
+        let known: BoxedStrategy<Value> = match ty {
+            Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
+            Type::Number => prop_oneof![
+                any::<i64>().prop_map(Value::from),
+                any::<f64>()
+                    .prop_filter("finite", |f| f.is_finite())
+                    .prop_map(|f| Value::Number(super::super::Number::from_f64(f).unwrap())),
+            ]
+            .boxed(),
+            Type::String => "[a-z0-9 ]{0,8}".prop_map(Value::String).boxed(),
+            Type::Dynamic => Just(Value::Null).boxed(),
+            Type::List(e) => proptest::collection::vec(arb_value(e), 0..4)
+                .prop_map(Value::List)
+                .boxed(),
+            Type::Set(e) => proptest::collection::vec(arb_value(e), 0..4)
+                .prop_map(|items| {
+                    let mut distinct: Vec<Value> = Vec::new();
+                    for v in items.into_iter().filter(Value::is_wholly_known) {
+                        if !distinct.iter().any(|d| d.same(&v)) {
+                            distinct.push(v);
+                        }
+                    }
+                    Value::Set(distinct)
+                })
+                .boxed(),
+            Type::Map(e) => proptest::collection::btree_map("[a-z]{1,3}", arb_value(e), 0..4)
+                .prop_map(Value::Map)
+                .boxed(),
+            Type::Tuple(types) => types
+                .iter()
+                .map(arb_value)
+                .collect::<Vec<_>>()
+                .prop_map(Value::Tuple)
+                .boxed(),
+            Type::Object(attrs, _) => attrs
+                .iter()
+                .map(|(k, t)| (Just(k.clone()), arb_value(t)))
+                .collect::<Vec<_>>()
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
+                .boxed(),
+        };
+        prop_oneof![
+            8 => known,
+            1 => Just(Value::Null),
+            1 => Just(Value::UNKNOWN),
+            1 => refined(ty),
+        ]
+        .boxed()
+    }
+
+    fn arb_typed() -> impl Strategy<Value = (Value, Type)> {
+        arb_type().prop_flat_map(|ty| (arb_value(&ty), Just(ty)))
+    }
+
     proptest! {
+        #[test]
+        fn typed_values_round_trip((value, ty) in arb_typed()) {
+            let bytes = to_msgpack(&value, &ty).unwrap();
+            prop_assert_eq!(from_msgpack(&bytes, &ty).unwrap(), value.clone());
+            if let Ok(json) = super::super::to_json(&value, &ty) {
+                prop_assert_eq!(super::super::from_json(&json, &ty).unwrap(), value);
+            }
+        }
+
         #[test]
         fn round_trips((value, ty) in arb_value_and_type()) {
             let bytes = to_msgpack(&value, &ty).unwrap();
