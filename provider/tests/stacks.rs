@@ -159,7 +159,59 @@ async fn census(moto: &Emulator) -> BTreeMap<&'static str, usize> {
         );
         *out.entry("cluster").or_default() +=
             eks.list_clusters().send().await.unwrap().clusters().len();
+        *out.entry("security group").or_default() += ec2
+            .describe_security_groups()
+            .send()
+            .await
+            .unwrap()
+            .security_groups()
+            .iter()
+            .filter(|g| g.group_name().is_some_and(|n| n.starts_with("shared")))
+            .count();
+        *out.entry("db subnet group").or_default() += rds
+            .describe_db_subnet_groups()
+            .send()
+            .await
+            .unwrap()
+            .db_subnet_groups()
+            .iter()
+            .filter(|g| g.db_subnet_group_name() == Some("shared"))
+            .count();
+        *out.entry("cache subnet group").or_default() += ec
+            .describe_cache_subnet_groups()
+            .send()
+            .await
+            .unwrap()
+            .cache_subnet_groups()
+            .iter()
+            .filter(|g| g.cache_subnet_group_name() == Some("shared"))
+            .count();
     }
+    for region in [common::REGION, "us-east-1", DR_REGION] {
+        let ddb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&sdk)
+                .region(aws_config::Region::new(region))
+                .build(),
+        );
+        *out.entry("lock table").or_default() += ddb
+            .list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .iter()
+            .filter(|t| t.starts_with("shared"))
+            .count();
+    }
+    *out.entry("registry rule").or_default() += moto
+        .ecr()
+        .await
+        .describe_registry()
+        .send()
+        .await
+        .unwrap()
+        .replication_configuration()
+        .map_or(0, |c| c.rules().len());
     let iam = aws_sdk_iam::Client::new(&sdk);
     *out.entry("role").or_default() += iam
         .list_roles()
@@ -226,6 +278,11 @@ async fn two_stacks_in_one_region(second_env: &str) {
             ("cluster", 1),
             ("role", 3),
             ("bucket", 2),
+            ("security group", 2),
+            ("db subnet group", 1),
+            ("cache subnet group", 1),
+            ("lock table", 2),
+            ("registry rule", 1),
         ]),
         "the first stack"
     );
@@ -297,6 +354,11 @@ async fn same_names_other_region() {
         ("cluster", 2),
         ("role", 4),
         ("bucket", 0),
+        ("security group", 4),
+        ("db subnet group", 2),
+        ("cache subnet group", 2),
+        ("lock table", 0),
+        ("registry rule", 0),
     ]);
     assert_eq!(census(&moto).await, both);
     a.destroy();
@@ -310,6 +372,11 @@ async fn same_names_other_region() {
             ("cluster", 1),
             ("role", 2),
             ("bucket", 0),
+            ("security group", 2),
+            ("db subnet group", 1),
+            ("cache subnet group", 1),
+            ("lock table", 0),
+            ("registry rule", 0),
         ]),
         "the second stack's objects are intact"
     );

@@ -237,6 +237,68 @@ struct Ctx<'a> {
     stop: &'a Stop,
 }
 
+/// Before a create changes anything (its rule in the registry's shared
+/// replication configuration comes first): every name it is about to take
+/// in the DR region — the DR bucket, the lock table, the replica — and the
+/// replication role is free or this stack's own; otherwise the refusal.
+async fn claim_names(cx: &Ctx<'_>) -> Result<()> {
+    let Ctx {
+        aws,
+        m,
+        region,
+        owner,
+        ..
+    } = *cx;
+    let refuse = |what: &'static str,
+                  id: &str,
+                  in_region: &str,
+                  tags: &BTreeMap<String, String>,
+                  attribute: &'static str| {
+        owner.adopt(&crate::ownership::Existing {
+            what,
+            id,
+            region: in_region,
+            tags: Some(tags),
+            import_id: None,
+            attribute,
+        })
+    };
+    if let (Some(_), Some(dest)) = (&m.state_bucket, m.dr_bucket()) {
+        let dr_s3 = aws.s3(&m.dr_region);
+        if s3::exists(&dr_s3, &dest).await? {
+            refuse(
+                "A bucket",
+                &dest,
+                "global",
+                &s3::tags(&dr_s3, &dest).await?,
+                "state_bucket",
+            )?;
+        }
+        let name = role_name(m, region);
+        if let Some(role) = iam::find_role(&aws.iam(), &name).await? {
+            refuse("An IAM role", &name, "global", &role.tags, "name")?;
+        }
+    }
+    if let Some(table) = &m.state_lock_table {
+        if let Some(t) = dynamodb::find_table(&aws.dynamodb(&m.dr_region), table).await? {
+            refuse(
+                "A DynamoDB table",
+                table,
+                &m.dr_region,
+                &t.tags,
+                "state_lock_table",
+            )?;
+        }
+    }
+    if m.db_arn.is_some() && m.mode() != Mode::Backups {
+        let id = m.replica();
+        if let Some(db) = rds::find_instance(&aws.rds(&m.dr_region), &id).await? {
+            rds::claim_instance(owner, &m.dr_region, &id, &db)?;
+        }
+    }
+    Ok(())
+}
+
 /// The DR copy of the state: the DR bucket, the replication role and this
 /// stack's rule on the state bucket, and the DR lock table.
 async fn ensure_state_copy(cx: &Ctx<'_>, side: &mut SideObjects) -> Result<()> {
@@ -635,13 +697,6 @@ impl Resource for DrRegion {
             side.save(&mut req.private);
             req.save_partial(req.planned.clone());
         };
-        ecr::put_replication(
-            &aws.ecr(&region),
-            &marker(aws, &m),
-            m.replication().as_ref(),
-        )
-        .await?;
-        checkpoint(req, &side);
         let stop = req.stop.clone();
         let cx = Ctx {
             aws,
@@ -652,6 +707,14 @@ impl Resource for DrRegion {
             limit,
             stop: &stop,
         };
+        claim_names(&cx).await?;
+        ecr::put_replication(
+            &aws.ecr(&region),
+            &marker(aws, &m),
+            m.replication().as_ref(),
+        )
+        .await?;
+        checkpoint(req, &side);
         ensure_state_copy(&cx, &mut side).await?;
         checkpoint(req, &side);
         if let Some(note) = ensure_db_copy(&cx, &mut side).await? {
