@@ -202,6 +202,11 @@ async fn bad_input_and_the_prod_profile() {
             "engine_version",
         ),
         (
+            "  engine_version = \"7.2\"\n",
+            "ElastiCache offers no redis 7.2",
+            "engine_version",
+        ),
+        (
             "  kms_key = \"arn:aws:kms:eu-west-1:123456789012:alias/cache\"\n",
             "is a KMS alias",
             "kms_key",

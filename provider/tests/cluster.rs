@@ -435,9 +435,15 @@ async fn addons_access_entries_and_an_upgrade_across_two_minors() {
         .unwrap();
     assert_eq!(policies.associated_access_policies().len(), 1);
 
-    // The admins removed: the entry onto made goes, the other one stays.
+    // The admins removed: the entry onto made goes; the other one stays,
+    // without the admin policy onto gave it.
     w.config(&(base + &admins("")));
-    w.apply();
+    let out = w.run(&["apply", "-auto-approve", "-no-color"]).success();
+    assert!(
+        out.combined().contains("Access entries kept"),
+        "{}",
+        out.combined()
+    );
     let entries = eks
         .list_access_entries()
         .cluster_name("editor")
@@ -445,6 +451,14 @@ async fn addons_access_entries_and_an_upgrade_across_two_minors() {
         .await
         .unwrap();
     assert_eq!(entries.access_entries(), [OTHER]);
+    let policies = eks
+        .list_associated_access_policies()
+        .cluster_name("editor")
+        .principal_arn(OTHER)
+        .send()
+        .await
+        .unwrap();
+    assert!(policies.associated_access_policies().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

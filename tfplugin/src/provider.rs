@@ -39,7 +39,7 @@ pub trait Provider: Send + Sync + 'static {
     fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
     /// Receives the provider configuration before any resource operation.
-    /// Receives the provider block. Default: nothing to configure.
+    /// Default: nothing to configure.
     async fn configure(&self, req: ConfigureRequest) -> Result<()> {
         let _ = req;
         Ok(())

@@ -17,7 +17,6 @@ use tfplugin::diag::{Diagnostic, Diagnostics, Result};
 use tfplugin::Stop;
 
 use super::{error, failed, is, wait_until, Poll};
-use crate::ownership::Owner;
 
 /// Control-plane log types.
 pub const LOG_TYPES: [&str; 5] = [
@@ -325,8 +324,6 @@ pub async fn wait_addon(
     .await
 }
 
-/// Waits for an update (version or config) that AWS accepted to finish;
-/// one reported finished already needs no polling.
 /// One in-place change of a cluster: EKS runs one update at a time.
 pub enum ClusterChange<'a> {
     EndpointAccess {
@@ -440,6 +437,8 @@ pub async fn upgrade_nodegroup(
     wait_update(eks, cluster, Some(group), out.update(), limit, stop).await
 }
 
+/// Waits for an update (version or config) that AWS accepted to finish;
+/// one reported finished already needs no polling.
 pub async fn wait_update(
     eks: &aws_sdk_eks::Client,
     cluster: &str,
@@ -763,11 +762,22 @@ pub async fn delete_addon(eks: &aws_sdk_eks::Client, cluster: &str, name: &str) 
     }
 }
 
+/// What a change of the admins found and left.
+#[derive(Default)]
+pub struct AccessOutcome {
+    /// Principals that had an entry before onto granted them admin (made by
+    /// hand or another tool): theirs, not onto's.
+    pub found: BTreeSet<String>,
+    /// Principals no longer admins whose entries were not onto's: only the
+    /// admin policy onto attached was taken away.
+    pub kept: Vec<String>,
+}
+
 /// Grants cluster admin to the principals in `want` and not in `have`, and
-/// removes the entries of those in `have` and no longer wanted. Entries are
-/// born with `tags`; one that already existed for a wanted principal (made
-/// by hand, or by another tool) is given the admin policy but, having other
-/// tags, is never deleted.
+/// takes it from those in `have` and no longer wanted. Entries onto makes
+/// are born with `tags` and deleted when no longer wanted; an entry that
+/// existed before (`not_ours`, and what `found` reports) only gets the admin
+/// policy attached, and later detached, and is never deleted.
 pub async fn converge_access(
     eks: &aws_sdk_eks::Client,
     cluster: &str,
@@ -775,8 +785,10 @@ pub async fn converge_access(
     want: &BTreeSet<String>,
     have: &BTreeSet<String>,
     tags: &BTreeMap<String, String>,
-    owner: &Owner,
-) -> Result<()> {
+    not_ours: &BTreeSet<String>,
+) -> Result<AccessOutcome> {
+    let policy = format!("arn:{partition}:eks::aws:cluster-access-policy/{ADMIN_POLICY}");
+    let mut outcome = AccessOutcome::default();
     for principal in want.difference(have) {
         match eks
             .create_access_entry()
@@ -787,15 +799,15 @@ pub async fn converge_access(
             .await
         {
             Ok(_) => {}
-            Err(e) if is(&e, &["ResourceInUseException"]) => {}
+            Err(e) if is(&e, &["ResourceInUseException"]) => {
+                outcome.found.insert(principal.clone());
+            }
             Err(e) => return Err(error("eks:CreateAccessEntry", &e).into()),
         }
         eks.associate_access_policy()
             .cluster_name(cluster)
             .principal_arn(principal)
-            .policy_arn(format!(
-                "arn:{partition}:eks::aws:cluster-access-policy/{ADMIN_POLICY}"
-            ))
+            .policy_arn(&policy)
             .access_scope(
                 AccessScope::builder()
                     .r#type(AccessScopeType::Cluster)
@@ -806,26 +818,20 @@ pub async fn converge_access(
             .map_err(failed("eks:AssociateAccessPolicy"))?;
     }
     for principal in have.difference(want) {
-        let entry = match eks
-            .describe_access_entry()
-            .cluster_name(cluster)
-            .principal_arn(principal)
-            .send()
-            .await
-        {
-            Ok(out) => out.access_entry().cloned(),
-            Err(e) if not_found(&e) => None,
-            Err(e) => return Err(error("eks:DescribeAccessEntry", &e).into()),
-        };
-        let Some(entry) = entry else { continue };
-        let tags: BTreeMap<String, String> = entry
-            .tags()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        if !owner.made(&tags) {
-            tracing::info!(%principal, "keeping an access entry this stack did not make");
+        if not_ours.contains(principal) {
+            match eks
+                .disassociate_access_policy()
+                .cluster_name(cluster)
+                .principal_arn(principal)
+                .policy_arn(&policy)
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if not_found(&e) => {}
+                Err(e) => return Err(error("eks:DisassociateAccessPolicy", &e).into()),
+            }
+            outcome.kept.push(principal.clone());
             continue;
         }
         match eks
@@ -840,7 +846,7 @@ pub async fn converge_access(
             Err(e) => return Err(error("eks:DeleteAccessEntry", &e).into()),
         }
     }
-    Ok(())
+    Ok(outcome)
 }
 
 pub fn logging(types: &[String]) -> Logging {

@@ -261,8 +261,6 @@ pub async fn wait_deleted(
     .await
 }
 
-/// Promotes a read replica to a standalone instance (the wait is the
-/// caller's: [`wait_available`] with `promoted`).
 /// Sends a `ModifyDBInstance` a resource put together from its model.
 pub async fn modify_instance(
     modify: aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder,
@@ -274,6 +272,8 @@ pub async fn modify_instance(
     Ok(())
 }
 
+/// Promotes a read replica to a standalone instance (the wait is the
+/// caller's: [`wait_available`] with `promoted`).
 pub async fn promote(
     rds: &aws_sdk_rds::Client,
     id: &str,
@@ -717,8 +717,6 @@ pub async fn replicated_backup_age(
     Ok(latest.map(|t| Duration::from_secs(u64::try_from(now.secs() - t).unwrap_or(0))))
 }
 
-/// Starts replicating the source's automated backups into this client's
-/// region. Already replicating is fine.
 /// Starts replicating `source_arn`'s automated backups to this client's
 /// region. `Ok(false)`: they already were (replication carries no tags,
 /// so who started it cannot be told).
@@ -737,7 +735,30 @@ pub async fn start_backup_replication(
         .await
     {
         Ok(_) => Ok(true),
-        Err(e) if is(&e, &["InvalidDBInstanceAutomatedBackupState"]) => Ok(false),
+        // Also AWS's answer while a replication is still stopping: only one
+        // that is running here counts as already replicated.
+        Err(e) if is(&e, &["InvalidDBInstanceAutomatedBackupState"]) => {
+            let backups = rds
+                .describe_db_instance_automated_backups()
+                .filters(
+                    aws_sdk_rds::types::Filter::builder()
+                        .name("db-instance-id")
+                        .values(source_arn)
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(failed("rds:DescribeDBInstanceAutomatedBackups"))?;
+            let running = backups
+                .db_instance_automated_backups()
+                .iter()
+                .any(|b| matches!(b.status(), Some("pending" | "replicating")));
+            if running {
+                Ok(false)
+            } else {
+                Err(error("rds:StartDBInstanceAutomatedBackupsReplication", &e).into())
+            }
+        }
         Err(e) => Err(error("rds:StartDBInstanceAutomatedBackupsReplication", &e).into()),
     }
 }

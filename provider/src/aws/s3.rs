@@ -34,7 +34,7 @@ fn s3_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 
 /// Whether the bucket exists: `Some(true)` ours (this account),
 /// `Some(false)` another account's, `None` absent.
-async fn probe(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<bool>> {
+pub async fn probe(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<bool>> {
     match s3.head_bucket().bucket(bucket).send().await {
         Ok(_) => Ok(Some(true)),
         Err(e) => match e.raw_response().map(|r| r.status().as_u16()) {

@@ -78,18 +78,24 @@ pub fn check_config(config: &Value, diags: &mut Diagnostics) {
             "kms_key encrypts data at rest: remove it, or leave at_rest_encryption on.",
         );
     }
-    if let (Some(engine), Some(version)) = (
-        config.get("engine").as_str().or(Some("redis")),
-        config.get("engine_version").as_str(),
-    ) {
-        let major = version
-            .split('.')
+    // The engine defaults to Redis; an unknown one is checked at apply.
+    let engine = match config.get("engine") {
+        e if e.is_null() => Some("redis"),
+        e => e.as_str(),
+    };
+    if let (Some(engine), Some(version)) = (engine, config.get("engine_version").as_str()) {
+        // `7.1`, `6.2`, `6.x`: major and minor (`x` as 0).
+        let mut parts = version.split('.');
+        let major = parts.next().and_then(|m| m.parse::<u32>().ok());
+        let minor = parts
             .next()
-            .and_then(|m| m.parse::<u32>().ok());
-        let offered = match engine {
+            .and_then(|m| m.parse::<u32>().ok())
+            .unwrap_or(0);
+        let offered = match (engine, major) {
             // Valkey starts at 7.2; Redis OSS ends at 7.1.
-            "valkey" => major.is_none_or(|m| m >= 7) && version != "7.0" && version != "7.1",
-            _ => major.is_none_or(|m| m <= 7),
+            ("valkey", Some(major)) => (major, minor) >= (7, 2),
+            ("redis", Some(major)) => (major, minor) <= (7, 1),
+            _ => true,
         };
         if !offered {
             diags.error_at(

@@ -50,6 +50,10 @@ const DEFAULT_ADDONS: [&str; 4] = ["vpc-cni", "kube-proxy", "coredns", "eks-pod-
 
 pub struct ClusterResource(pub Shared);
 
+/// Private state: the principals whose access entries existed before
+/// onto granted them admin (never deleted by onto).
+const ENTRIES_NOT_OURS: &str = "access_entries_not_ours";
+
 fn owner_of(aws: &Aws, name: &str) -> Owner {
     aws.owner(TYPE, name, &aws.environment)
 }
@@ -250,16 +254,17 @@ impl Resource for ClusterResource {
             },
         );
         if let Some(admins) = m.admin_principal_arns.as_ref().filter(|a| !a.is_empty()) {
-            eks::converge_access(
+            let outcome = eks::converge_access(
                 &client,
                 &m.name,
                 partition,
                 &admins.iter().cloned().collect(),
                 &BTreeSet::new(),
                 &all_tags,
-                &owner,
+                &BTreeSet::new(),
             )
             .await?;
+            req.private.set(ENTRIES_NOT_OURS, &outcome.found);
         }
         let known_value = super::to_state(&known, &schema::schema(), &req.planned)?;
         if let Some(remote) = describe(aws, &region, &known, &names).await? {
@@ -412,16 +417,27 @@ impl Resource for ClusterResource {
             .cloned()
             .collect();
         if want_admins != have_admins {
-            eks::converge_access(
+            let mut not_ours: BTreeSet<String> =
+                req.private.get(ENTRIES_NOT_OURS).unwrap_or_default();
+            let outcome = eks::converge_access(
                 &client,
                 &m.name,
                 partition,
                 &want_admins,
                 &have_admins,
                 &all_tags,
-                &owner,
+                &not_ours,
             )
             .await?;
+            not_ours.extend(outcome.found);
+            not_ours.retain(|p| want_admins.contains(p));
+            req.private.set(ENTRIES_NOT_OURS, &not_ours);
+            if !outcome.kept.is_empty() {
+                req.warn(
+                    "Access entries kept",
+                    format!("{} had access entries before onto made them admins: their cluster-admin policy was detached, the entries themselves are left in place.", outcome.kept.join(", ")),
+                );
+            }
         }
         let have_tags: BTreeMap<String, String> =
             c.tags().cloned().unwrap_or_default().into_iter().collect();

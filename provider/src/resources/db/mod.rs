@@ -250,7 +250,26 @@ impl Resource for Db {
         let aws = self.0.require()?;
         let m: Model = super::model(&req.prior, TYPE)?;
         let region = aws.region_or_default(m.region.as_deref());
-        rds::can_finish(&aws.rds(region), &m.name).await
+        let client = aws.rds(region);
+        if rds::can_finish(&client, &m.name).await? {
+            return Ok(true);
+        }
+        // Replaced, then: but RDS deletes no protected instance, and a
+        // tainted object cannot be updated to lift the protection first.
+        let protected = rds::find_instance(&client, &m.name)
+            .await?
+            .is_some_and(|db| db.deletion_protection() == Some(true));
+        if protected {
+            return Err(Diagnostic::error(
+                "A failed instance with deletion protection",
+                format!(
+                    "RDS could not bring {name} up, so it is replaced, but its deletion protection is on and RDS will not delete it. Turn the protection off (aws rds modify-db-instance --region {region} --db-instance-identifier {name} --no-deletion-protection --apply-immediately), then apply again.",
+                    name = m.name
+                ),
+            )
+            .into());
+        }
+        Ok(false)
     }
 
     async fn create(&self, req: &mut ApplyRequest) -> Result<Value> {

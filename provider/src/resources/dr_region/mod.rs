@@ -265,14 +265,23 @@ async fn claim_names(cx: &Ctx<'_>) -> Result<()> {
     };
     if let (Some(_), Some(dest)) = (&m.state_bucket, m.dr_bucket()) {
         let dr_s3 = aws.s3(&m.dr_region);
-        if s3::exists(&dr_s3, &dest).await? {
-            refuse(
+        match s3::probe(&dr_s3, &dest).await? {
+            Some(true) => refuse(
                 "A bucket",
                 &dest,
                 "global",
                 &s3::tags(&dr_s3, &dest).await?,
                 "state_bucket",
-            )?;
+            )?,
+            // Bucket names are global: another AWS account has this one.
+            Some(false) => refuse(
+                "A bucket of another AWS account",
+                &dest,
+                "global",
+                &BTreeMap::new(),
+                "state_bucket",
+            )?,
+            None => {}
         }
         let name = role_name(m, region);
         if let Some(role) = iam::find_role(&aws.iam(), &name).await? {

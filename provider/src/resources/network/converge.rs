@@ -332,18 +332,23 @@ pub async fn delete(
     for rt in inv.route_tables.values() {
         net::delete_route_table(ec2, rt).await?;
     }
-    let mut kept = None;
-    match &inv.igw {
-        Some(g) if g.ours => net::delete_internet_gateway(ec2, vpc_id, g).await?,
-        Some(g) => {
-            net::detach_internet_gateway(ec2, vpc_id, &g.id).await?;
-            kept = Some(g.id.clone());
-        }
-        None => {}
+    if let Some(g) = inv.igw.as_ref().filter(|g| g.ours) {
+        net::delete_internet_gateway(ec2, vpc_id, g).await?;
     }
     for (id, _) in inv.subnets.values() {
         net::delete_subnet(ec2, vpc_id, id).await?;
     }
-    net::delete_vpc(ec2, vpc_id).await?;
-    Ok(kept)
+    // The imported VPC's own gateway is detached last, and attached again
+    // when the VPC cannot go (something onto did not make is still in it),
+    // so what uses it keeps its way out.
+    let Some(g) = inv.igw.as_ref().filter(|g| !g.ours && g.attached) else {
+        net::delete_vpc(ec2, vpc_id).await?;
+        return Ok(None);
+    };
+    net::detach_internet_gateway(ec2, vpc_id, &g.id).await?;
+    if let Err(e) = net::delete_vpc(ec2, vpc_id).await {
+        net::attach_internet_gateway(ec2, vpc_id, &g.id).await?;
+        return Err(e);
+    }
+    Ok(Some(g.id.clone()))
 }
