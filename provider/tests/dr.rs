@@ -10,6 +10,7 @@ use std::path::Path;
 
 use aws_sdk_ecr::types::{ReplicationConfiguration, ReplicationRule};
 use common::{workdir, Emulator};
+use tfplugin::testing::Workdir;
 
 const DR_KEY: &str =
     "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -29,15 +30,7 @@ async fn primary_and_dr_region_end_to_end() {
     let moto = Emulator::start();
     let sdk = moto.sdk().await;
     let ecr = aws_sdk_ecr::Client::new(&sdk);
-    let mut w = workdir();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dr");
-    for file in ["main.tf", "variables.tf", "outputs.tf"] {
-        std::fs::copy(example.join(file), w.path().join(file)).unwrap();
-    }
-    w.env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("TF_VAR_aws_endpoint_url", &moto.url)
-        .env("TF_VAR_dr_kms_key", DR_KEY);
+    let mut w = dr_example(&moto);
 
     w.apply();
     let out = w.state();
@@ -163,11 +156,8 @@ async fn primary_and_dr_region_end_to_end() {
     assert!(gone.is_err(), "replica still exists");
 }
 
-/// `examples/dr` as a user runs its failover: the action promotes the DR
-/// database, reporting its progress, and finishes.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dr_example_fails_over() {
-    let moto = Emulator::start();
+/// A working directory with `examples/dr`, pointed at the emulator.
+fn dr_example(moto: &Emulator) -> Workdir {
     let mut w = workdir();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dr");
     for file in ["main.tf", "variables.tf", "outputs.tf"] {
@@ -177,6 +167,15 @@ async fn the_dr_example_fails_over() {
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("TF_VAR_aws_endpoint_url", &moto.url)
         .env("TF_VAR_dr_kms_key", DR_KEY);
+    w
+}
+
+/// `examples/dr` as a user runs its failover: the action promotes the DR
+/// database, reporting its progress, and finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dr_example_fails_over() {
+    let moto = Emulator::start();
+    let mut w = dr_example(&moto);
     w.apply();
     let failover = w
         .run(&[

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{copy_tree, workdir, Emulator};
+use tfplugin::testing::Workdir;
 
 fn run(mut c: Command, dir: &Path, args: &[&str]) -> String {
     let out = c.args(args).current_dir(dir).output().unwrap();
@@ -111,22 +112,7 @@ async fn platform_example_in_workspace_dev() {
         .unwrap()
         .ends_with("/api/v1/remote_write"));
 
-    let second = w
-        .command(&[
-            "plan",
-            "-detailed-exitcode",
-            "-no-color",
-            "-var-file=emulator.tfvars",
-        ])
-        .current_dir(&platform)
-        .output()
-        .unwrap();
-    assert_eq!(
-        second.status.code(),
-        Some(0),
-        "second plan not empty:\n{}",
-        String::from_utf8_lossy(&second.stdout)
-    );
+    assert_plans_empty(&w, &platform, "second plan not empty");
     // The state lives in the bucket, under the workspace.
     let s3 = moto.s3().await;
     s3.head_object()
@@ -160,22 +146,7 @@ async fn platform_example_in_workspace_dev() {
             ],
             &platform,
         );
-        let again = w
-            .command(&[
-                "plan",
-                "-detailed-exitcode",
-                "-no-color",
-                "-var-file=emulator.tfvars",
-            ])
-            .current_dir(&platform)
-            .output()
-            .unwrap();
-        assert_eq!(
-            again.status.code(),
-            Some(0),
-            "{env}: second plan not empty:\n{}",
-            String::from_utf8_lossy(&again.stdout)
-        );
+        assert_plans_empty(&w, &platform, &format!("{env}: second plan not empty"));
         let summary: serde_json::Value =
             serde_json::from_str(&tf(&["output", "-json", "summary"], &platform)).unwrap();
         assert_eq!(summary["environment"], env);
@@ -224,21 +195,7 @@ async fn platform_example_in_workspace_dev() {
     assert_eq!(replicas["sessions-staging"], 1);
     assert_eq!(replicas["sessions-prod"], 2);
     tf(&["workspace", "select", "dev", "-no-color"], &platform);
-    let dev_again = w
-        .command(&[
-            "plan",
-            "-detailed-exitcode",
-            "-no-color",
-            "-var-file=emulator.tfvars",
-        ])
-        .current_dir(&platform)
-        .output()
-        .unwrap();
-    assert_eq!(
-        dev_again.status.code(),
-        Some(0),
-        "dev changed by the others"
-    );
+    assert_plans_empty(&w, &platform, "dev changed by the others");
 
     // Dev comes down completely; staging and prod stay.
     tf(
@@ -288,22 +245,7 @@ async fn platform_example_in_workspace_dev() {
         "prod's database survives a refused destroy"
     );
     // Refused at plan: nothing of prod was deleted, so it still plans empty.
-    let intact = w
-        .command(&[
-            "plan",
-            "-detailed-exitcode",
-            "-no-color",
-            "-var-file=emulator.tfvars",
-        ])
-        .current_dir(&platform)
-        .output()
-        .unwrap();
-    assert_eq!(
-        intact.status.code(),
-        Some(0),
-        "a refused destroy left prod whole: {}",
-        String::from_utf8_lossy(&intact.stdout)
-    );
+    assert_plans_empty(&w, &platform, "a refused destroy left prod whole");
     let lift = [
         "-auto-approve",
         "-no-color",
@@ -315,20 +257,26 @@ async fn platform_example_in_workspace_dev() {
     assert_eq!(db_names(&rds).await, ["editor-staging"]);
     assert_eq!(vpc_count(&ec2).await, 1);
     tf(&["workspace", "select", "staging", "-no-color"], &platform);
-    let staging = w
+    assert_plans_empty(&w, &platform, "staging changed by the others");
+}
+
+/// `terraform plan -detailed-exitcode` in `dir` finds nothing to change.
+fn assert_plans_empty(w: &Workdir, dir: &Path, why: &str) {
+    let plan = w
         .command(&[
             "plan",
             "-detailed-exitcode",
             "-no-color",
             "-var-file=emulator.tfvars",
         ])
-        .current_dir(&platform)
+        .current_dir(dir)
         .output()
         .unwrap();
     assert_eq!(
-        staging.status.code(),
+        plan.status.code(),
         Some(0),
-        "staging changed by the others"
+        "{why}:\n{}",
+        String::from_utf8_lossy(&plan.stdout)
     );
 }
 
